@@ -47,5 +47,5 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """An order-independent checksum of a table's content (used to prove a refused import changed nothing)."""
-    rows = con.sql(f"select coalesce(sum(hash(t.*)), 0)::varchar, count(*) from {table} t").fetchall()
+    rows = con.sql(f"select coalesce(sum(hash(t)), 0)::varchar, count(*) from {table} t").fetchall()
     return f"{rows[0][1]}:{rows[0][0]}"

@@ -1,0 +1,705 @@
+"""The importer: messy CSV/XLSX/Parquet exports → validated, upserted rows in the store.
+
+How it works (DuckDB does the heavy lifting, so a million rows take seconds, not minutes):
+1. the file is loaded as all-VARCHAR into a temp table (GBK/GB18030 CSVs are transcoded to UTF-8 first);
+2. headers are matched to the contract's canonical names (Chinese aliases, or a TOML mapping);
+3. one SQL pass parses every cell (macros in sql/macros/import.sql) and a union of rule queries lists every
+   problem as (row as Excel shows it, column, value, what was expected);
+4. valid rows are converted to WGS-84 and upserted by key in one transaction together with the import log,
+   so a refused or failed import leaves the store exactly as it was.
+"""
+from __future__ import annotations
+
+import codecs
+import getpass
+import hashlib
+import json
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from . import coords
+from .columns import KINDS, NOT_STORED, TYPE_EXPECTED, Col, Kind, normalise_header
+from .store import SQL_DIR
+
+Progress = Callable[[float, str], None] | None
+
+CHINA_BBOX = {"lon": (73.0, 136.0), "lat": (3.0, 54.0)}
+ERROR_COLUMNS = ["file", "row", "column", "value", "message"]
+ERROR_LABELS_ZH = {"file": "文件", "row": "行", "column": "列", "value": "值", "message": "问题"}
+
+
+class ImportRefused(Exception):
+    """Raised for problems with a file as a whole (unreadable, missing required columns)."""
+
+
+@dataclass
+class Mapping:
+    """A platform's export described in TOML (see data/mappings/): headers, values, defaults, bounding box."""
+    columns: dict[str, str] = field(default_factory=dict)     # normalised source header → canonical name
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column → {raw lower → value}
+    defaults: dict[str, str] = field(default_factory=dict)    # canonical column → constant when absent
+    bbox: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(CHINA_BBOX))
+    sheet: str | int | None = None
+    name: str | None = None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None) -> "Mapping":
+        if path is None:
+            return cls()
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        m = cls(name=Path(path).name)
+        m.columns = {normalise_header(k): v for k, v in raw.get("columns", {}).items()}
+        m.values = {col: {str(k).strip().lower(): str(v) for k, v in vals.items()}
+                    for col, vals in raw.get("values", {}).items()}
+        m.defaults = {k: str(v) for k, v in raw.get("defaults", {}).items()}
+        if "bbox" in raw:
+            m.bbox = {"lon": tuple(raw["bbox"]["lon"]), "lat": tuple(raw["bbox"]["lat"])}
+        m.sheet = raw.get("source", {}).get("sheet")
+        return m
+
+
+@dataclass
+class ImportResult:
+    file: str
+    kind: str
+    sha256: str
+    rows_in_file: int = 0
+    rows_stored: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_refused: int = 0
+    import_id: int | None = None
+    stored: bool = False
+    already_imported: bool = False
+    ignored_columns: list[str] = field(default_factory=list)
+    errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERROR_COLUMNS))
+
+    def summary_zh(self) -> str:
+        if not self.stored:
+            return (f"{self.file}：已拒绝导入，发现 {len(self.errors)} 处问题（涉及 {self.rows_refused} 行），"
+                    f"数据库未做任何改动。")
+        text = (f"{self.file}：共 {self.rows_in_file} 行，入库 {self.rows_stored} 行"
+                f"（新增 {self.rows_inserted}，更新 {self.rows_updated}）")
+        if self.rows_refused:
+            text += f"，拒收 {self.rows_refused} 行（原因已保存，可复核）"
+        if self.already_imported:
+            text += "；此文件此前已导入过，按编号覆盖，未重复计数"
+        return text + "。"
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+def sha256_of(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def detect_encoding(path: str | os.PathLike) -> str:
+    """utf-8 (with or without BOM), utf-16 by BOM, otherwise gb18030 (a superset of GBK) when not valid UTF-8."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        # a multi-byte character cut by the 1 MiB window is not evidence against UTF-8
+        return "utf-8" if e.start >= len(head) - 3 and len(head) == 1 << 20 else "gb18030"
+
+
+def _transcode_to_utf8(path: Path, encoding: str, tmpdir: str) -> Path:
+    out = Path(tmpdir) / (path.stem + ".utf8.csv")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        for chunk in iter(lambda: src.read(4 << 20), b""):
+            dst.write(decoder.decode(chunk))
+        dst.write(decoder.decode(b"", final=True))
+    return out
+
+
+def _load_source(con, path: Path, table: str, sheet=None) -> bool:
+    """Load the file as all-VARCHAR into temp table `table` with `_row` = Excel row number. Returns is_excel."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+        df.columns = [str(c) for c in df.columns]
+        con.register("_gg_excel", df)
+        con.execute(f"create or replace temp table {table} as select * from _gg_excel")
+        con.unregister("_gg_excel")
+        is_excel = True
+    elif suffix == ".parquet":
+        con.execute(f"create or replace temp table {table}_p as select * from read_parquet(?)", [str(path)])
+        cols = [r[0] for r in con.execute(f"describe {table}_p").fetchall()]
+        select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in (x.replace('"', '""') for x in cols))
+        con.execute(f"create or replace temp table {table} as select {select} from {table}_p")
+        con.execute(f"drop table {table}_p")
+        is_excel = False
+    else:
+        encoding = detect_encoding(path)
+        with tempfile.TemporaryDirectory() as tmpdir:
+            src = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding, tmpdir)
+            try:
+                _read_csv(con, src, table)
+            except duckdb.Error as e:
+                if encoding != "utf-8" or "unicode" not in str(e).lower():
+                    raise ImportRefused(f"无法读取 CSV 文件：{e}") from e
+                _read_csv(con, _transcode_to_utf8(path, "gb18030", tmpdir), table)
+        is_excel = False
+    return is_excel
+
+
+def _read_csv(con, path: Path, table: str) -> None:
+    con.execute(
+        f"create or replace temp table {table} as select * from read_csv(?, header = true, all_varchar = true, "
+        "null_padding = true, sample_size = 20480)", [str(path)])
+
+
+# --------------------------------------------------------------------------------------------- headers
+
+def _match_headers(kind: Kind, source_cols: list[str], mapping: Mapping):
+    """source header → canonical name; the ignored headers; canonical → the header the user sees."""
+    alias = {}
+    for col in kind.columns:
+        for h in col.headers:
+            alias.setdefault(normalise_header(h), col.name)
+    chosen: dict[str, str] = {}
+    ignored: list[str] = []
+    for src in source_cols:
+        n = normalise_header(src)
+        canonical = mapping.columns.get(n) or alias.get(n)
+        if canonical is None or canonical not in {c.name for c in kind.columns}:
+            ignored.append(src)
+        elif canonical in chosen.values():
+            ignored.append(src)          # a second column for the same field: the first one wins
+        else:
+            chosen[src] = canonical
+    shown = {canonical: src for src, canonical in chosen.items()}
+    return chosen, ignored, shown
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+class _Sql:
+    """Collects bound parameters as named placeholders ($p0, $p1 …), so fragments can be composed in any
+    order and values never get spliced into SQL text."""
+
+    def __init__(self, prefix: str = "p"):
+        self.prefix = prefix
+        self.params: dict = {}
+
+    def p(self, value) -> str:
+        name = f"{self.prefix}{len(self.params)}"
+        self.params[name] = value
+        return "$" + name
+
+
+def _enum_lookup(sql: _Sql, expr: str, table: dict[str, str]) -> str:
+    keys, vals = list(table), list(table.values())
+    return f"(({sql.p(vals)})::varchar[])[list_position(({sql.p(keys)})::varchar[], lower({expr}))]"
+
+
+def _enum_table(col: Col) -> dict[str, str]:
+    table = {}
+    for canonical, words in col.values.items():
+        table[canonical.lower()] = canonical
+        for w in words:
+            table[w.lower()] = canonical
+    if col.name == "satisfaction":
+        table.update({f"{i}.0": str(i) for i in range(1, 6)})
+    return table
+
+
+def _parse_expr(sql: _Sql, col: Col, raw: str, is_excel: bool) -> str:
+    t = col.type
+    if t in ("text", "geometry", "track"):
+        return raw
+    if t == "int":
+        return f"gg_parse_int({raw})"
+    if t == "float":
+        return f"gg_parse_float({raw})"
+    if t in ("datetime", "date"):
+        e = f"gg_parse_ts({raw})"
+        if is_excel:
+            e = f"coalesce({e}, gg_parse_excel_serial({raw}))"
+        return f"cast({e} as date)" if t == "date" else e
+    if t == "bool":
+        return f"gg_parse_bool({raw})"
+    if t == "month":
+        return f"gg_parse_month({raw})"
+    if t == "enum":
+        return _enum_lookup(sql, raw, _enum_table(col))
+    raise ValueError(t)
+
+
+def _expected(col: Col) -> str:
+    if col.type == "enum":
+        return "应为以下之一：" + "、".join(
+            f"{words[0]}({canonical})" if words else canonical for canonical, words in col.values.items())
+    text = "应为" + TYPE_EXPECTED[col.type]
+    if col.min is not None and col.max is not None:
+        text += f"，范围 {col.min:g}–{col.max:g}"
+    elif col.min is not None:
+        text += f"，不小于 {col.min:g}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------- prepare
+
+@dataclass
+class Prepared:
+    kind: Kind
+    path: Path
+    result: ImportResult
+    table: str               # temp table with typed valid + invalid rows
+    invalid_rows: set = field(default_factory=set)
+    options: dict = field(default_factory=dict)
+
+
+def _macros(con) -> None:
+    con.execute((SQL_DIR / "macros" / "import.sql").read_text(encoding="utf-8"))
+
+
+def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_default: str = "wgs84",
+            progress: Progress = None, sheet=None, slot: int = 0, display_name: str | None = None) -> Prepared:
+    """Read and validate one file into temp tables; store nothing."""
+    kind = KINDS[kind_name]
+    mapping = mapping or Mapping()
+    path = Path(path)
+    shown_name = display_name or path.name
+    _progress(progress, 0.05, f"读取 {shown_name}")
+    result = ImportResult(file=shown_name, kind=kind.name, sha256=sha256_of(path))
+    _macros(con)
+    src, typed = f"_gg_src{slot}", f"_gg_typed{slot}"
+    is_excel = _load_source(con, path, src, sheet if sheet is not None else mapping.sheet)
+    source_cols = [r[0] for r in con.execute(f"describe {src}").fetchall()]
+    chosen, ignored, shown = _match_headers(kind, source_cols, mapping)
+    result.ignored_columns = ignored
+    result.rows_in_file = con.execute(f"select count(*) from {src}").fetchall()[0][0]
+
+    missing = [c for c in kind.columns if c.required and c.name not in shown and c.name not in mapping.defaults
+               and c.default is None]
+    if missing:
+        names = "、".join(f"「{c.label}」({c.name})" for c in missing)
+        result.errors = pd.DataFrame([{"file": shown_name, "row": 1, "column": c.label, "value": None,
+                                       "message": f"缺少必填列「{c.label}」，可用的列名：" + "、".join(c.headers)}
+                                      for c in missing])
+        result.rows_refused = result.rows_in_file
+        raise_refused = ImportRefused(f"{shown_name} 缺少必填列 {names}")
+        raise_refused.result = result
+        raise raise_refused
+
+    _progress(progress, 0.25, f"校验 {shown_name}（{result.rows_in_file} 行）")
+    sql = _Sql()            # parameters of the raw projection (the inner query)
+    selects = ["cast(rowid + 2 as bigint) as _row"]
+    for col in kind.columns:
+        if col.name in shown:
+            raw = f"nullif(trim(cast({_q(shown[col.name])} as varchar)), '')"
+        else:
+            raw = "cast(null as varchar)"
+        if col.name in mapping.values:
+            vals = mapping.values[col.name]
+            fallback = sql.p(vals["_default"]) if "_default" in vals else raw
+            keys = {k: v for k, v in vals.items() if k != "_default"}
+            raw = f"case when {raw} is null then null else coalesce({_enum_lookup(sql, raw, keys)}, {fallback}) end"
+        default = mapping.defaults.get(col.name, col.default)
+        if col.name == "coord_system":
+            default = mapping.defaults.get(col.name, coords_default)
+        if default is not None:
+            raw = f"coalesce({raw}, {sql.p(str(default))})"
+        selects.append(f"{raw} as {_q('r_' + col.name)}")
+    # parse in an outer projection so each raw expression is computed once
+    outer = _Sql("o")
+    parsed = (["_row"] + [_q("r_" + c.name) for c in kind.columns]
+              + [f"{_parse_expr(outer, c, _q('r_' + c.name), is_excel)} as {_q(c.name)}" for c in kind.columns])
+    con.execute(f"create or replace temp table {typed} as select {', '.join(parsed)} from "
+                f"(select {', '.join(selects)} from {src})", {**outer.params, **sql.params})
+    con.execute(f"drop table {src}")
+
+    errors = _rule_errors(con, kind, typed, mapping, shown)
+    errors = pd.concat([errors, _python_checks(con, kind, typed, coords_default)], ignore_index=True)
+    errors.insert(0, "file", shown_name)
+    errors["column"] = [shown.get(c, _label(kind, c)) for c in errors["column"]]
+    errors = errors.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    result.errors = errors[ERROR_COLUMNS]
+    invalid = set(errors["row"].tolist())
+    result.rows_refused = len(invalid)
+    prep = Prepared(kind, path, result, typed, invalid,
+                    {"mapping": mapping.name, "coords": coords_default, "source_columns": chosen})
+    _progress(progress, 0.6, f"{shown_name}：{len(errors)} 处问题")
+    return prep
+
+
+def _label(kind: Kind, name: str) -> str:
+    try:
+        return kind.col(name).label
+    except StopIteration:
+        return name
+
+
+def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> pd.DataFrame:
+    """Every row-level rule as one SELECT; their union lists every problem with row, column, value, message."""
+    sql = _Sql()
+    parts = []
+
+    def rule(column: str, condition: str, message_expr: str, value_expr: str | None = None):
+        value_expr = value_expr or _q("r_" + column)
+        parts.append(f"select _row, {sql.p(column)} as column, cast({value_expr} as varchar) as value, "
+                     f"{message_expr} as message from {typed} where {condition}")
+
+    for col in kind.columns:
+        r, v = _q("r_" + col.name), _q(col.name)
+        if col.required:
+            rule(col.name, f"{r} is null", sql.p(f"必填项「{col.label}」为空"))
+        if col.type not in ("text", "geometry", "track"):
+            rule(col.name, f"{r} is not null and {v} is null", sql.p(_expected(col)))
+        if col.min is not None:
+            rule(col.name, f"{v} < {sql.p(col.min)}", sql.p(_expected(col)))
+        if col.max is not None:
+            rule(col.name, f"{v} > {sql.p(col.max)}", sql.p(_expected(col)))
+        if col.check == "id_number":
+            rule(col.name, f"{r} is not null and not coalesce(gg_id_number_ok({r}), false)",
+                 sql.p("应为 18 位身份证号，且校验码正确（GB 11643）"))
+
+    # lifecycle: each step not earlier than the nearest earlier step that is present
+    for i, step in enumerate(kind.order):
+        for j in range(i - 1, -1, -1):
+            prev = kind.order[j]
+            between = " and ".join(f"{_q(kind.order[k])} is null" for k in range(j + 1, i)) or "true"
+            rule(step, f"{_q(step)} < {_q(prev)} and {between}",
+                 f"{sql.p('早于「' + kind.col(prev).label + '」（')} || cast({_q(prev)} as varchar) || "
+                 f"{sql.p('），各环节时间不能倒退')}")
+
+    if kind.has_coords:
+        (lon0, lon1), (lat0, lat1) = mapping.bbox["lon"], mapping.bbox["lat"]
+        box = f"经度 {lon0:g}–{lon1:g}、纬度 {lat0:g}–{lat1:g}"
+        rule("lon", "(r_lon is null) <> (r_lat is null)", sql.p("经度和纬度须同时填写"), "coalesce(r_lon, r_lat)")
+        rule("lon", f"lon is not null and lat is not null and not (lon between {sql.p(lon0)} and {sql.p(lon1)} "
+                    f"and lat between {sql.p(lat0)} and {sql.p(lat1)})",
+             sql.p(f"坐标超出范围（应在{box}内）"), "r_lon || ', ' || r_lat")
+
+    if kind.grid_ref:
+        g = _q(kind.grid_ref)
+        rule(kind.grid_ref, f"{g} is not null and {g} not in (select grid_id from grids)",
+             sql.p("网格编码在网格表中不存在（请先导入网格）"))
+
+    if kind.name == "events":
+        rule("outcome", "category = 'dispute' and outcome in ('rectified', 'not_rectified')",
+             sql.p("矛盾纠纷的办理结果应为 调解成功、调解不成功 或 转办"))
+        rule("outcome", "category = 'hazard' and outcome in ('resolved', 'unresolved', 'transferred')",
+             sql.p("安全隐患的办理结果应为 已整改 或 未整改"))
+    if kind.name == "manual_scores":
+        rule("unit", "level = 'street' and unit not in (select street from grids)", sql.p("街道不存在于网格表"))
+        rule("unit", "level = 'community' and unit not in (select community from grids)", sql.p("社区不存在于网格表"))
+        rule("unit", "level = 'grid' and unit not in (select grid_id from grids)", sql.p("网格编码不存在于网格表"))
+
+    # duplicate keys inside the file: every repeat after the first is refused
+    keys = ", ".join(_q(k) for k in kind.key)
+    not_null = " and ".join(f"{_q(k)} is not null" for k in kind.key)
+    key_label = "、".join(_label(kind, k) for k in kind.key)
+    parts.append(
+        f"select _row, {sql.p(kind.key[0])} as column, cast({_q('r_' + kind.key[0])} as varchar) as value, "
+        f"{sql.p(key_label + ' 与第 ')} || first_row || {sql.p(' 行重复')} as message from ("
+        f"select _row, {_q('r_' + kind.key[0])}, min(_row) over (partition by {keys}) as first_row "
+        f"from {typed} where {not_null}) where _row > first_row")
+
+    df = con.execute(" union all ".join(parts), sql.params).df()
+    return df.rename(columns={"_row": "row"}).astype({"row": "int64"})
+
+
+def _python_checks(con, kind: Kind, typed: str, coords_default: str) -> pd.DataFrame:
+    """Geometry and track cells: parsed with shapely (few rows; DuckDB 2.0 has no spatial extension offline)."""
+    problems = []
+    for col in kind.columns:
+        if col.type not in ("geometry", "track"):
+            continue
+        rows = con.execute(f"select _row, {_q(col.name)} from {typed} where {_q(col.name)} is not null").fetchall()
+        converted = {}
+        for row, text in rows:
+            try:
+                geom = parse_geometry(text) if col.type == "geometry" else parse_track(text)
+            except ValueError as e:
+                problems.append({"row": row, "column": col.name, "value": text[:80], "message": str(e)})
+                continue
+            converted[row] = geom
+        if converted:
+            import shapely
+            cs = coords_default
+            out = pd.DataFrame({"_row": list(converted),
+                                "_geom": [shapely.to_geojson(coords.geometry_to_wgs84(g, cs)) if col.type == "geometry"
+                                          else shapely.to_wkt(coords.geometry_to_wgs84(g, cs), rounding_precision=7)
+                                          for g in converted.values()]})
+            con.register("_gg_geom", out)
+            con.execute(f"update {typed} set {_q(col.name)} = g._geom from _gg_geom g where {typed}._row = g._row")
+            con.unregister("_gg_geom")
+    return pd.DataFrame(problems, columns=["row", "column", "value", "message"]).astype({"row": "int64"})
+
+
+def parse_geometry(text: str):
+    """A polygon from GeoJSON geometry (or Feature) text or WKT."""
+    import shapely
+
+    text = text.strip()
+    try:
+        if text.startswith("{"):
+            obj = json.loads(text)
+            if obj.get("type") == "Feature":
+                obj = obj["geometry"]
+            geom = shapely.from_geojson(json.dumps(obj))
+        else:
+            geom = shapely.from_wkt(text)
+    except Exception:
+        raise ValueError("无法解析边界：" + TYPE_EXPECTED["geometry"]) from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise ValueError(f"边界应为多边形（Polygon/MultiPolygon），实际为 {geom.geom_type}")
+    return geom
+
+
+def parse_track(text: str):
+    """A patrol track: WKT LINESTRING or `lon,lat;lon,lat;…`."""
+    import shapely
+
+    text = text.strip()
+    try:
+        if text.upper().startswith("LINESTRING"):
+            geom = shapely.from_wkt(text)
+        else:
+            pts = [tuple(float(x) for x in p.split(",")) for p in text.strip(";").split(";") if p.strip()]
+            geom = shapely.LineString(pts)
+    except Exception:
+        raise ValueError("无法解析轨迹：" + TYPE_EXPECTED["track"]) from None
+    if len(geom.coords) < 2:
+        raise ValueError("轨迹至少需要两个点")
+    return geom
+
+
+# --------------------------------------------------------------------------------------------- storing
+
+def _convert_coords(con, prep: Prepared) -> None:
+    """lon/lat given in GCJ-02 or BD-09 → WGS-84, vectorised."""
+    if not prep.kind.has_coords:
+        return
+    system_col = "coord_system" if any(c.name == "coord_system" for c in prep.kind.columns) else None
+    system_expr = "coord_system" if system_col else "$sys"
+    params = {} if system_col else {"sys": prep.options["coords"]}
+    df = con.execute(f"select _row, lon, lat, {system_expr} as sys from {prep.table} "
+                     f"where lon is not null and lat is not null and {system_expr} <> 'wgs84'", params).df()
+    if df.empty:
+        return
+    parts = []
+    for system, g in df.groupby("sys"):
+        lon, lat = coords.to_wgs84(g["lon"].to_numpy(), g["lat"].to_numpy(), system)
+        parts.append(pd.DataFrame({"_row": g["_row"].to_numpy(), "lon": lon, "lat": lat}))
+    con.register("_gg_conv", pd.concat(parts))
+    con.execute(f"update {prep.table} set lon = c.lon, lat = c.lat from _gg_conv c where {prep.table}._row = c._row")
+    con.unregister("_gg_conv")
+
+
+def _table_types(con, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"describe {table}").fetchall()}
+
+
+def store(con, prepared: list[Prepared], skip_invalid: bool = False, user: str | None = None,
+          progress: Progress = None) -> list[ImportResult]:
+    """Upsert every prepared file in ONE transaction, or nothing if any is refused (without skip_invalid)."""
+    results = [p.result for p in prepared]
+    if not skip_invalid and any(p.invalid_rows for p in prepared):
+        return results
+    user = user or _whoami()
+    con.execute("begin transaction")
+    try:
+        for n, prep in enumerate(prepared):
+            _progress(progress, 0.6 + 0.4 * n / len(prepared), f"写入 {prep.result.file}")
+            _store_one(con, prep, user)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        for r in results:
+            r.stored = False
+        raise
+    _progress(progress, 1.0, "完成")
+    return results
+
+
+def _store_one(con, prep: Prepared, user: str) -> None:
+    kind, res, table = prep.kind, prep.result, prep.table
+    _convert_coords(con, prep)
+    import_id = con.execute("select coalesce(max(import_id), 0) + 1 from import_log").fetchall()[0][0]
+    res.already_imported = con.execute("select count(*) from import_log where sha256 = ? and kind = ?",
+                                       [res.sha256, kind.name]).fetchall()[0][0] > 0
+    if prep.invalid_rows:
+        bad = pd.DataFrame({"_row": sorted(prep.invalid_rows)})
+        con.register("_gg_bad", bad)
+        con.execute(f"create or replace temp table {table}_ok as select * from {table} "
+                    f"where _row not in (select _row from _gg_bad)")
+        raw_cols = ", ".join(f"{_q(c.label)} := {_q('r_' + c.name)}" for c in kind.columns)
+        refused = res.errors.rename(columns={"row": "_row"})[["_row", "column", "value", "message"]]
+        con.register("_gg_refused", refused)
+        con.execute(f"insert into import_refused select ?, e._row, e.column, e.value, e.message, "
+                    f"to_json(struct_pack({raw_cols}))::varchar from _gg_refused e join {table} t on t._row = e._row",
+                    [import_id])
+        con.unregister("_gg_refused")
+        con.unregister("_gg_bad")
+        source = f"{table}_ok"
+    else:
+        source = table
+
+    types = _table_types(con, kind.table)
+    stored_cols = [c.name for c in kind.columns if c.name not in NOT_STORED]
+    select = ", ".join(f"cast({_q(c)} as {types[c]}) as {_q(c)}" for c in stored_cols)
+    join = " and ".join(f"t.{_q(k)} = s.{_q(k)}" for k in kind.key)
+    res.rows_updated = con.execute(f"select count(*) from {kind.table} t where exists "
+                                   f"(select 1 from {source} s where {join})").fetchall()[0][0]
+    con.execute(f"delete from {kind.table} t where exists (select 1 from {source} s where {join})")
+    con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source}", [import_id])
+    res.rows_stored = con.execute(f"select count(*) from {source}").fetchall()[0][0]
+    res.rows_inserted = res.rows_stored - res.rows_updated
+    res.import_id = import_id
+    con.execute("insert into import_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, res.file, res.sha256, kind.name, res.rows_in_file, res.rows_stored, res.rows_inserted,
+                 res.rows_updated, res.rows_refused, datetime.now().replace(microsecond=0), user,
+                 json.dumps({k: v for k, v in prep.options.items() if k != "source_columns"}, ensure_ascii=False)])
+    res.stored = True
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _progress(cb: Progress, fraction: float, message: str) -> None:
+    if cb is not None:
+        cb(fraction, message)
+
+
+# --------------------------------------------------------------------------------------------- entry point
+
+def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str = "wgs84",
+                 skip_invalid: bool = False, user: str | None = None, progress: Progress = None,
+                 display_names=None) -> list[ImportResult]:
+    """Validate every file, then store them all in one transaction (or none, if any is refused)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if coords_default not in coords.SYSTEMS:
+        raise ValueError(f"unknown coordinate system {coords_default!r}")
+    mapping = Mapping.load(mapping_path)
+    prepared, results = [], []
+    for n, path in enumerate(paths):
+        name = display_names[n] if display_names else None
+        try:
+            prep = prepare(con, kind, path, mapping, coords_default, progress, slot=n, display_name=name)
+        except ImportRefused as e:
+            res = getattr(e, "result", None)
+            if res is None:
+                res = ImportResult(file=name or Path(path).name, kind=kind, sha256=sha256_of(path))
+                res.errors = pd.DataFrame([{"file": res.file, "row": None, "column": None, "value": None,
+                                            "message": str(e)}])
+            results.append(res)
+            continue
+        prepared.append(prep)
+        results.append(prep.result)
+    if len(prepared) < len(results):          # a file refused as a whole: store nothing at all
+        return results
+    try:
+        store(con, prepared, skip_invalid=skip_invalid, user=user, progress=progress)
+    finally:
+        for p in prepared:
+            con.execute(f"drop table if exists {p.table}")
+            con.execute(f"drop table if exists {p.table}_ok")
+    return results
+
+
+def errors_frame(results: list[ImportResult], chinese: bool = True) -> pd.DataFrame:
+    df = pd.concat([r.errors for r in results], ignore_index=True) if results else pd.DataFrame(columns=ERROR_COLUMNS)
+    return df.rename(columns=ERROR_LABELS_ZH) if chinese else df
+
+
+__all__ = ["ImportResult", "ImportRefused", "Mapping", "detect_encoding", "errors_frame", "ingest_files",
+           "parse_geometry", "parse_track", "prepare", "store"]
+
+
+# --------------------------------------------------------------------------------------------- boundaries
+
+BOUNDARY_KEYS = ("grid_id", "网格编码", "网格编号", "code", "id")
+
+
+def ingest_boundaries(con, path, coords_default: str = "wgs84", key: str | None = None,
+                      user: str | None = None) -> ImportResult:
+    """Grid boundaries from a GeoJSON FeatureCollection (or DataV's bare list of Features) keyed by grid_id.
+
+    Sets grids.boundary (WGS-84 GeoJSON) and fills lon/lat where empty; every feature must name an existing grid.
+    """
+    import shapely
+
+    path = Path(path)
+    res = ImportResult(file=path.name, kind="boundaries", sha256=sha256_of(path))
+    try:
+        doc = json.loads(path.read_text(encoding=detect_encoding(path).replace("utf-8", "utf-8-sig")))
+    except (ValueError, UnicodeDecodeError) as e:
+        res.errors = pd.DataFrame([{"file": path.name, "row": None, "column": None, "value": None,
+                                    "message": f"不是有效的 GeoJSON：{e}"}])
+        return res
+    features = doc if isinstance(doc, list) else doc.get("features", [doc] if doc.get("type") == "Feature" else [])
+    res.rows_in_file = len(features)
+    known = {r[0] for r in con.execute("select grid_id from grids").fetchall()}
+    rows, problems = [], []
+    for n, feat in enumerate(features, start=1):
+        props = feat.get("properties") or {}
+        grid_id = next((str(props[k]) for k in ((key,) if key else BOUNDARY_KEYS) if props.get(k) is not None), None)
+        where = {"row": n, "column": "properties." + (key or "grid_id"), "value": grid_id}
+        if grid_id is None:
+            problems.append({**where, "message": "要素缺少网格编码属性（grid_id / 网格编码）"})
+            continue
+        if grid_id not in known:
+            problems.append({**where, "message": "网格编码在网格表中不存在（请先导入网格）"})
+            continue
+        try:
+            geom = parse_geometry(json.dumps(feat.get("geometry")))
+        except ValueError as e:
+            problems.append({**where, "column": "geometry", "message": str(e)})
+            continue
+        geom = coords.geometry_to_wgs84(geom, coords_default)
+        pt = geom.representative_point()
+        rows.append({"grid_id": grid_id, "boundary": shapely.to_geojson(geom), "lon": pt.x, "lat": pt.y})
+    res.errors = pd.DataFrame(problems, columns=["row", "column", "value", "message"])
+    res.errors.insert(0, "file", path.name)
+    res.rows_refused = len(problems)
+    if problems:
+        return res
+    con.execute("begin transaction")
+    try:
+        import_id = con.execute("select coalesce(max(import_id), 0) + 1 from import_log").fetchall()[0][0]
+        con.register("_gg_bounds", pd.DataFrame(rows, columns=["grid_id", "boundary", "lon", "lat"]))
+        con.execute("update grids set boundary = b.boundary, lon = coalesce(grids.lon, b.lon), "
+                    "lat = coalesce(grids.lat, b.lat) from _gg_bounds b where grids.grid_id = b.grid_id")
+        con.unregister("_gg_bounds")
+        res.rows_stored = res.rows_updated = len(rows)
+        con.execute("insert into import_log values (?, ?, ?, 'boundaries', ?, ?, 0, ?, 0, ?, ?, ?)",
+                    [import_id, res.file, res.sha256, res.rows_in_file, res.rows_stored, res.rows_updated,
+                     datetime.now().replace(microsecond=0), user or _whoami(),
+                     json.dumps({"coords": coords_default}, ensure_ascii=False)])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    res.import_id, res.stored = import_id, True
+    return res
