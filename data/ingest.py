@@ -163,9 +163,16 @@ def _load_source(con, path: Path, table: str, sheet=None) -> bool:
 
 
 def _read_csv(con, path: Path, table: str) -> None:
-    con.execute(
-        f"create or replace temp table {table} as select * from read_csv(?, header = true, all_varchar = true, "
-        "null_padding = true, sample_size = 20480)", [str(path)])
+    """Parallel read first; rows with missing trailing cells need null_padding, which the parallel reader
+    cannot combine with quoted line breaks, so that case retries single-threaded."""
+    sql = (f"create or replace temp table {table} as select * from read_csv(?, header = true, all_varchar = true, "
+           "sample_size = 20480{extra})")
+    try:
+        con.execute(sql.format(extra=""), [str(path)])
+    except duckdb.Error as e:
+        if "unicode" in str(e).lower():
+            raise
+        con.execute(sql.format(extra=", null_padding = true, parallel = false"), [str(path)])
 
 
 # --------------------------------------------------------------------------------------------- headers

@@ -49,3 +49,10 @@ def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """An order-independent checksum of a table's content (used to prove a refused import changed nothing)."""
     rows = con.sql(f"select coalesce(sum(hash(t)), 0)::varchar, count(*) from {table} t").fetchall()
     return f"{rows[0][1]}:{rows[0][0]}"
+
+
+def import_history(con: duckdb.DuckDBPyConnection, limit: int = 50):
+    """The latest imports, newest first, as a DataFrame."""
+    return con.sql("select import_id, file_name, kind, rows_in_file, rows_stored, rows_inserted, rows_updated, "
+                   "rows_refused, imported_at, imported_by from import_log order by import_id desc limit $n",
+                   params={"n": limit}).df()

@@ -1,5 +1,4 @@
 """Tests for data/coords.py against published reference pairs from well-known open-source implementations."""
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +6,6 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # no pytest config puts the repo root on sys.path yet
 from data import coords  # noqa: E402
 
 # (wgs_lon, wgs_lat, gcj_lon, gcj_lat)

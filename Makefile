@@ -1,0 +1,23 @@
+# The two commands of the README. Both install what they need first (scripts/setup.sh is idempotent).
+DB ?= data/gridgov.duckdb
+PORT ?= 8501
+
+.PHONY: setup run test demo bench
+
+setup:
+	bash scripts/setup.sh
+
+# Start the dashboard on the embedded DuckDB; demo data is generated on the first run.
+run: setup
+	@[ -f $(DB) ] || .venv/bin/python cli.py demo --db $(DB)
+	GRIDGOV_DB=$(DB) .venv/bin/streamlit run app.py --server.port $(PORT)
+
+# The whole test suite, browser tests included.
+test: setup
+	.venv/bin/python -m pytest
+
+demo: setup
+	.venv/bin/python cli.py demo --db $(DB)
+
+bench: setup
+	.venv/bin/python bench/bench_import.py

@@ -1,0 +1,1 @@
+"""Indicator layer: Streamlit-free, importable, unit-tested."""
