@@ -19,8 +19,9 @@ def default_db_path() -> Path:
 
 
 def schema_statements() -> list[str]:
-    """DDL from sql/schema/*.sql in file order."""
-    return [p.read_text(encoding="utf-8") for p in sorted((SQL_DIR / "schema").glob("*.sql"))]
+    """DDL from sql/schema/*.sql then the views and table macros of sql/views/*.sql, in file order."""
+    files = sorted((SQL_DIR / "schema").glob("*.sql")) + sorted((SQL_DIR / "views").glob("*.sql"))
+    return [p.read_text(encoding="utf-8") for p in files]
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,209 @@
+"""compute(con, indicator, filters, group_by): the one way any number on any page is produced."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, load_config
+from .registry import METRICS, SOURCES, Measure, Metric
+
+GRID_COLUMNS = {"grid_name", "street", "community", "district", "households", "population", "key_persons", "lon",
+                "lat", "boundary", "updated_at"}
+
+FILTER_COLUMNS = {"streets": "street", "communities": "community", "grids": "grid_id", "categories": "category",
+                  "sources": "source", "tiers": "tier", "programmes": "programme", "workers": "worker_id",
+                  "departments": "department"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period [date_from, date_to] (inclusive, local dates) and optional lists narrowing every row set."""
+    date_from: date
+    date_to: date
+    streets: tuple = ()
+    communities: tuple = ()
+    grids: tuple = ()
+    categories: tuple = ()
+    sources: tuple = ()
+    tiers: tuple = ()
+    programmes: tuple = ()
+    workers: tuple = ()
+    departments: tuple = ()
+
+    def __post_init__(self):
+        for name in FILTER_COLUMNS:
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+        if self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from")
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> "Filters":
+        """The period of the same length just before this one."""
+        return replace(self, date_from=self.date_from - timedelta(days=self.days),
+                       date_to=self.date_from - timedelta(days=1))
+
+    def with_(self, **changes) -> "Filters":
+        return replace(self, **changes)
+
+
+def working_days(d_from: date, d_to: date) -> int:
+    return int(np.busday_count(d_from, d_to + timedelta(days=1)))
+
+
+def _params(filters: Filters, cfg: Config) -> dict:
+    p = cfg.parameters
+    fields = [f for f in p.get("data_entry_fields", []) if f in GRID_COLUMNS]
+    return {
+        "from": filters.date_from,
+        "to": filters.date_to,
+        "from_ts": datetime.combine(filters.date_from, datetime.min.time()),
+        "to_excl": datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()),
+        "days": filters.days,
+        "working_days": working_days(filters.date_from, filters.date_to),
+        "required_patrols": p.get("required_patrols_per_week", 3),
+        "fresh_days": p.get("fresh_days", 90),
+        "n_fields": len(fields),
+        "_fields": fields,
+    }
+
+
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def _where(src, filters: Filters, params: dict) -> str:
+    where = []
+    if src.time:
+        where.append(f"{src.time} >= $from_ts and {src.time} < $to_excl")
+    for name, column in FILTER_COLUMNS.items():
+        values = getattr(filters, name)
+        if values and column in src.filters:
+            params[f"f_{name}"] = list(values)
+            where.append(f"list_contains($f_{name}, {column})")
+    return " and ".join(where) or "true"
+
+
+def _expr(expr: str, params: dict) -> str:
+    # data-entry fields come from configuration: identifiers whitelisted against the grid columns, never values
+    return expr.replace("$fields_filled", " + ".join(f"count({f})" for f in params["_fields"]) or "0")
+
+
+def _source_sql(source: str, exprs: list[str], filters: Filters, keys: list[str], params: dict):
+    """One scan of a source computing several aggregates (v0, v1, …) grouped by the keys it has."""
+    src = SOURCES[source]
+    used = [k for k in keys if k in src.keys]
+    cols = [f"{src.keys[k]} as {k}" for k in used] + [f"{_expr(e, params)} as v{i}" for i, e in enumerate(exprs)]
+    sql = f"select {', '.join(cols)} from {src.relation} where {_where(src, filters, params)}"
+    return sql + (" group by all" if used else ""), used
+
+
+def _pre_group_sql(m: Measure, filters: Filters, keys: list[str], params: dict):
+    src = SOURCES[m.source]
+    used = [k for k in keys if k in src.keys]
+    inner = [f"{src.keys[k]} as {k}" for k in used] + list(m.pre_group) + [f"{_expr(m.pre_expr, params)} as v"]
+    sql = (f"select {', '.join(used + [_expr(m.expr, params) + ' as v0'])} from (select {', '.join(inner)} "
+           f"from {src.relation} where {_where(src, filters, params)} group by all)")
+    return sql + (" group by all" if used else ""), used
+
+
+def _run(con, sql: str, params: dict) -> pd.DataFrame:
+    bound = {k: v for k, v in params.items() if k in set(_PARAM.findall(sql))}
+    return con.execute(sql, bound).df()
+
+
+def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | None = None) -> dict:
+    """Several indicators at once: measures over the same source share one scan. Returns {id: DataFrame}."""
+    metrics = [METRICS[i] if isinstance(i, str) else i for i in indicators]
+    cfg = cfg or load_config()
+    keys = list(group_by or ())
+    for metric in metrics:
+        bad = [k for k in keys if k not in SOURCES[metric.numerator.source].keys]
+        if bad:
+            raise ValueError(f"{metric.id} cannot be grouped by {bad[0]!r}")
+    params = _params(filters, cfg)
+    # plan: every distinct measure once; plain ones batched per source
+    measures = {m for metric in metrics for m in (metric.numerator, metric.denominator) if m is not None}
+    frames: dict = {}
+    by_source: dict[str, list[Measure]] = {}
+    for m in sorted(measures, key=lambda m: (m.source, m.expr, m.pre_group)):
+        if m.pre_group:
+            sql, used = _pre_group_sql(m, filters, keys, params)
+            frames[m] = (_run(con, sql, params).rename(columns={"v0": "v"}), used)
+        else:
+            by_source.setdefault(m.source, []).append(m)
+    for source, ms in by_source.items():
+        sql, used = _source_sql(source, [m.expr for m in ms], filters, keys, params)
+        df = _run(con, sql, params)
+        for i, m in enumerate(ms):
+            frames[m] = (df[used + [f"v{i}"]].rename(columns={f"v{i}": "v"}), used)
+
+    out = {}
+    for metric in metrics:
+        num, num_keys = frames[metric.numerator]
+        num = num.rename(columns={"v": "numerator"})
+        if metric.denominator is not None:
+            den, den_keys = frames[metric.denominator]
+            df = _join(num, den.rename(columns={"v": "denominator"}), num_keys, den_keys)
+        else:
+            df = num.copy()
+            df["denominator"] = np.nan
+        df = _values(df, metric)
+        df.insert(0, "metric", metric.id)
+        df = df[keys + ["metric", "value", "numerator", "denominator"]]
+        out[metric.id] = df.sort_values(keys, kind="stable").reset_index(drop=True) if keys else df
+    return out
+
+
+def compute(con, indicator, filters: Filters, group_by=(), cfg: Config | None = None) -> pd.DataFrame:
+    """One row per group: the group keys, then metric, value, numerator, denominator.
+
+    A rate is a fraction in [0, 1]; an empty denominator gives value None (never 0 or 1).
+    """
+    metric = METRICS[indicator] if isinstance(indicator, str) else indicator
+    return compute_many(con, [metric], filters, group_by, cfg)[metric.id]
+
+
+def _join(num: pd.DataFrame, den: pd.DataFrame, num_keys, den_keys) -> pd.DataFrame:
+    common = [k for k in den_keys if k in num_keys]
+    if not num_keys and not den_keys:
+        return pd.concat([num, den], axis=1)
+    if not common:                      # e.g. events by month over households: the same denominator every month
+        return num.merge(den, how="cross")
+    how = "outer" if set(num_keys) == set(den_keys) else "left"
+    if set(den_keys) > set(num_keys):
+        raise ValueError("denominator is finer-grained than numerator")
+    if how == "left" and len(num_keys) > len(common):
+        # numerator has time keys the denominator lacks: keep every place of the denominator
+        return num.merge(den, on=common, how="left")
+    return num.merge(den, on=common, how=how)
+
+
+def _values(df: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    num = pd.to_numeric(df["numerator"], errors="coerce").astype(float)
+    den = pd.to_numeric(df["denominator"], errors="coerce").astype(float)
+    if metric.kind == "ratio":
+        num = num.fillna(0.0).where(den.notna())
+        ok = den.notna() & (den != 0)
+        value = (num / den.where(ok)) * metric.scale
+        df["value"] = value.where(ok)
+    elif metric.kind == "median":
+        df["value"] = num
+        num = pd.Series(np.nan, index=df.index)
+    else:
+        num = num.fillna(0.0)
+        df["value"] = num
+    df["numerator"] = num
+    df["denominator"] = den
+    df["value"] = df["value"].astype(object).where(df["value"].notna(), None)
+    return df
+
+
+def total(con, indicator: str, filters: Filters, cfg: Config | None = None) -> dict:
+    """The ungrouped row as a dict."""
+    return compute(con, indicator, filters, (), cfg).iloc[0].to_dict()

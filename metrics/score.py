@@ -1,0 +1,175 @@
+"""六项综治业务指标: the six-item grid score, its ranking and its explanation.
+
+Each item is a 0–100 sub-score built from registered indicators (metrics/registry.py), so the scoreboard, the
+cockpit and the explanation panel read the same numbers; the composite is the weighted mean of the items that have
+a value, weights renormalised over them (INDICATORS.md). Weights and parameters come from data/scoring.toml.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data.store import SQL_DIR
+
+from .compute import Filters, compute_many
+from .config import Config, load_config
+
+LEVEL_KEY = {"street": "street", "community": "community", "grid": "grid_id"}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    label: str
+    formula: str          # how the item is computed, in Chinese, for the explanation panel
+    parts: tuple          # registered indicators it is built from
+
+
+ITEMS = (
+    Item("item_worker_duty", "网格员履职", "100 × 平均(巡查达标率, 重点人员走访率)",
+         ("patrol_compliance_rate", "key_person_visit_rate")),
+    Item("item_platform_use", "信息平台使用", "100 × 在岗网格员有效工作日 ÷（在岗网格员数 × 工作日数）",
+         ("platform_use_rate",)),
+    Item("item_data_entry", "基础数据录入", "100 × (0.5 × 基础数据填报率 + 0.5 × 基础数据更新及时率)",
+         ("data_entry_fill_rate", "data_fresh_rate")),
+    Item("item_event_reporting", "事件采集上报", "100 × (0.5 × min(1, 千户事件数 ÷ 目标值) + 0.5 × 24小时内立案率)",
+         ("events_per_1000_households", "registered_within_24h_rate")),
+    Item("item_dispute_mediation", "矛盾纠纷排查调处", "100 × (0.5 × 矛盾纠纷调处成功率 + 0.5 × 矛盾纠纷按期办结率)",
+         ("dispute_resolution_rate", "dispute_ontime_rate")),
+    Item("item_other_work", "其他工作", "人工评分（各月得分的平均）", ()),
+)
+ITEM_IDS = tuple(i.id for i in ITEMS)
+ITEM_BY_ID = {i.id: i for i in ITEMS}
+PARTS = tuple(p for i in ITEMS for p in i.parts)
+
+
+def _mean(values) -> float | None:
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return sum(vals) / len(vals) if vals else None
+
+
+def _part_value(part: str, value, cfg: Config):
+    """A part's contribution in [0, 1]; events per 1000 households is capped against its target."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if part == "events_per_1000_households":
+        target = float(cfg.parameters.get("target_events_per_1000", 20))
+        return min(1.0, value / target) if target > 0 else None
+    return float(value)
+
+
+def _units(con, filters: Filters, level: str) -> list[str]:
+    key = LEVEL_KEY[level]
+    sql = f"select distinct {key} from grids where true"
+    params = {}
+    for name, column in (("streets", "street"), ("communities", "community"), ("grids", "grid_id")):
+        if getattr(filters, name):
+            sql += f" and list_contains(${name}, {column})"
+            params[name] = list(getattr(filters, name))
+    return sorted(r[0] for r in con.execute(sql, params).fetchall())
+
+
+def other_work(con, filters: Filters, level: str) -> dict:
+    """unit → mean of the hand-entered 其他工作 scores of the months in the period that have one."""
+    sql = (SQL_DIR / "queries" / "other_work.sql").read_text(encoding="utf-8")
+    rows = con.execute(sql, {"level": level, "m_from": filters.date_from.strftime("%Y-%m"),
+                             "m_to": filters.date_to.strftime("%Y-%m")}).fetchall()
+    return {unit: (score, months) for unit, score, months in rows}
+
+
+def item_parts(con, filters: Filters, level: str = "street", cfg: Config | None = None) -> dict:
+    """{part id: DataFrame by unit} — the inputs of every item's formula (value, numerator, denominator)."""
+    cfg = cfg or load_config()
+    return compute_many(con, PARTS, filters, [LEVEL_KEY[level]], cfg)
+
+
+def scores(con, filters: Filters, level: str = "street", cfg: Config | None = None) -> pd.DataFrame:
+    """One row per unit: the six item scores, the composite score (2 decimals) and the rank (ties share a rank)."""
+    cfg = cfg or load_config()
+    key = LEVEL_KEY[level]
+    units = _units(con, filters, level)
+    parts = item_parts(con, filters, level, cfg)
+    lookup = {p: dict(zip(df[key], df["value"])) for p, df in parts.items()}
+    manual = other_work(con, filters, level)
+    rows = []
+    for unit in units:
+        row = {"unit": unit}
+        for item in ITEMS:
+            if item.id == "item_other_work":
+                row[item.id] = manual.get(unit, (None, 0))[0]
+            else:
+                v = _mean(_part_value(p, lookup[p].get(unit), cfg) for p in item.parts)
+                row[item.id] = None if v is None else 100.0 * v
+        row["score"] = composite(row, cfg.weights)
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=["unit", *ITEM_IDS, "score"])
+    return rank(df)
+
+
+def composite(items: dict, weights: dict) -> float | None:
+    """Weighted mean of the items that have a value, weights renormalised over them; two decimals."""
+    have = [(weights.get(i, 0.0), items.get(i)) for i in ITEM_IDS if items.get(i) is not None]
+    total = sum(w for w, _ in have)
+    if not have or total <= 0:
+        return None
+    return round(sum(w * v for w, v in have) / total, 2)
+
+
+def rank(df: pd.DataFrame) -> pd.DataFrame:
+    """Highest score first; equal scores share a rank (1, 1, 3); units without a score have no rank."""
+    df = df.copy()
+    s = pd.to_numeric(df["score"], errors="coerce")
+    df["rank"] = s.rank(method="min", ascending=False).astype("Int64")
+    df["_s"] = s
+    df = df.sort_values(["_s", "unit"], ascending=[False, True], na_position="last").drop(columns="_s")
+    return df.reset_index(drop=True)
+
+
+def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None = None) -> pd.DataFrame:
+    """The ranking with the previous period of equal length: prev_score, prev_rank and the changes."""
+    cfg = cfg or load_config()
+    now = scores(con, filters, level, cfg)
+    prev = scores(con, filters.previous(), level, cfg)[["unit", "score", "rank"]]
+    prev = prev.rename(columns={"score": "prev_score", "rank": "prev_rank"})
+    board = now.merge(prev, on="unit", how="left")
+    board["score_change"] = [None if a is None or b is None or pd.isna(a) or pd.isna(b) else round(a - b, 2)
+                             for a, b in zip(board["score"], board["prev_score"])]
+    board["rank_change"] = [None if pd.isna(a) or pd.isna(b) else int(b) - int(a)   # positive: moved up
+                            for a, b in zip(board["rank"], board["prev_rank"])]
+    return board
+
+
+def explain(con, filters: Filters, unit: str, level: str = "street", cfg: Config | None = None) -> dict:
+    """Why a unit has its score: each item's value, weight, share of the composite and its formula's inputs."""
+    cfg = cfg or load_config()
+    key = LEVEL_KEY[level]
+    parts = item_parts(con, filters, level, cfg)
+    row = scores(con, filters, level, cfg).set_index("unit").loc[unit]
+    have = {i: row[i] for i in ITEM_IDS if row[i] is not None and not pd.isna(row[i])}
+    total_w = sum(cfg.weights.get(i, 0.0) for i in have)
+    manual = other_work(con, filters, level).get(unit, (None, 0))
+    items = []
+    for item in ITEMS:
+        value = have.get(item.id)
+        weight = cfg.weights.get(item.id, 0.0)
+        share = weight / total_w if value is not None and total_w else None
+        inputs = []
+        for p in item.parts:
+            r = parts[p][parts[p][key] == unit]
+            rec = r.iloc[0].to_dict() if len(r) else {"value": None, "numerator": None, "denominator": None}
+            inputs.append({"metric": p, "value": rec["value"], "numerator": _num(rec["numerator"]),
+                           "denominator": _num(rec["denominator"])})
+        if item.id == "item_other_work":
+            inputs.append({"metric": "manual_scores", "value": manual[0], "numerator": None,
+                           "denominator": manual[1]})
+        items.append({"item": item.id, "label": item.label, "formula": item.formula, "value": value,
+                      "weight": weight, "weight_share": share,
+                      "contribution": None if share is None else round(share * value, 4), "inputs": inputs})
+    return {"unit": unit, "level": level, "score": None if pd.isna(row["score"]) else row["score"],
+            "rank": None if pd.isna(row["rank"]) else int(row["rank"]), "items": items}
+
+
+def _num(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)

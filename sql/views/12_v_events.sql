@@ -1,0 +1,23 @@
+-- v_events: events placed in the hierarchy, with the flags and durations the indicators use.
+-- Grain: one row per event. Selected into a period by reported_at (INDICATORS.md conventions).
+create or replace view v_events as
+select
+    e.*,
+    g.street, g.community, g.district, g.households,
+    strftime(e.reported_at, '%Y-%m') as month,
+    cast(date_trunc('week', e.reported_at) as date) as week,
+    e.category = 'dispute' as is_dispute,
+    e.category = 'hazard' as is_hazard,
+    e.closed_at is not null as is_closed,
+    e.outcome in ('resolved', 'unresolved') as is_concluded_dispute,
+    e.closed_at is not null and e.due_at is not null as has_deadline,
+    e.closed_at is not null and e.due_at is not null and e.closed_at <= e.due_at as closed_on_time,
+    e.registered_at is not null and e.registered_at <= e.reported_at + interval 24 hour as registered_within_24h,
+    date_diff('second', e.reported_at, e.closed_at) / 3600.0 as hours_to_close,
+    date_diff('second', e.reported_at, e.registered_at) / 3600.0 as hours_registered,
+    date_diff('second', e.registered_at, e.dispatched_at) / 3600.0 as hours_dispatched,
+    date_diff('second', e.dispatched_at, e.handled_at) / 3600.0 as hours_handled,
+    date_diff('second', e.handled_at, e.closed_at) / 3600.0 as hours_closed,
+    date_diff('second', e.closed_at, e.evaluated_at) / 3600.0 as hours_evaluated
+from events e
+join grids g using (grid_id);
