@@ -3,6 +3,9 @@
     python cli.py demo   --db PATH [--seed 42] [--events N]
     python cli.py ingest --db PATH --kind KIND FILE... [--mapping M.toml] [--coords wgs84|gcj02|bd09]
                          [--skip-invalid] [--report OUT.csv]
+    python cli.py metrics    --db PATH --from DATE --to DATE [--metric ID]... [--by street|community|grid|month|week]
+                             [--street NAME]... [--format json|csv]
+    python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv]
 
 Exit 0 on success; 1 when input is refused (nothing stored); 2 on usage errors.
 """
@@ -67,6 +70,87 @@ def cmd_ingest(args) -> int:
     return 0 if all(r.stored for r in results) else 1
 
 
+BY_KEYS = {"street": "street", "community": "community", "grid": "grid_id", "month": "month", "week": "week"}
+
+
+def _clean(v):
+    """JSON-safe: NaN/NA → null, numpy scalars → Python numbers."""
+    import math
+
+    if v is None:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v
+
+
+def _emit(records: list[dict], fmt: str) -> None:
+    import json
+
+    import pandas as pd
+
+    records = [{k: _clean(v) for k, v in r.items()} for r in records]
+    if fmt == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        pd.DataFrame(records).to_csv(sys.stdout, index=False)
+
+
+def _open_read_only(path: str):
+    if not Path(path).is_file():
+        print(f"数据库不存在：{path}", file=sys.stderr)
+        return None
+    return store.connect(path, read_only=True)
+
+
+def cmd_metrics(args) -> int:
+    from metrics.compute import Filters, compute_many
+    from metrics.registry import METRICS
+
+    unknown = [m for m in args.metric or [] if m not in METRICS]
+    if unknown:
+        print(f"未知指标：{', '.join(unknown)}；可用：{', '.join(METRICS)}", file=sys.stderr)
+        return 2
+    con = _open_read_only(args.db)
+    if con is None:
+        return 2
+    filters = Filters(args.date_from, args.date_to, streets=tuple(args.street or ()))
+    ids = args.metric or list(METRICS)
+    keys = [BY_KEYS[args.by]] if args.by else []
+    try:
+        frames = compute_many(con, ids, filters, keys)
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    records = [r for i in ids for r in frames[i].to_dict("records")]
+    _emit([{"metric": r.pop("metric"), "value": r.pop("value"), "numerator": r.pop("numerator"),
+            "denominator": r.pop("denominator"), **r} for r in records], args.format)
+    return 0
+
+
+def cmd_scoreboard(args) -> int:
+    from metrics.compute import Filters
+    from metrics.score import ITEM_IDS, scoreboard
+
+    con = _open_read_only(args.db)
+    if con is None:
+        return 2
+    board = scoreboard(con, Filters(args.date_from, args.date_to), args.level)
+    cols = ["unit", "rank", "score", *ITEM_IDS, "prev_score", "prev_rank"]
+    board[list(ITEM_IDS)] = board[list(ITEM_IDS)].astype(float).round(2)
+    _emit(board[cols].to_dict("records"), args.format)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="网格化服务管理 指标看板 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,11 +171,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--report")
     p.set_defaults(func=cmd_ingest)
+
+    def period(p):
+        p.add_argument("--db", required=True)
+        p.add_argument("--from", dest="date_from", required=True, type=date.fromisoformat)
+        p.add_argument("--to", dest="date_to", required=True, type=date.fromisoformat)
+        p.add_argument("--format", choices=("json", "csv"), default="json")
+
+    p = sub.add_parser("metrics", help="计算指标")
+    period(p)
+    p.add_argument("--metric", action="append")
+    p.add_argument("--by", choices=tuple(BY_KEYS))
+    p.add_argument("--street", action="append")
+    p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("scoreboard", help="六项综治业务指标排名")
+    period(p)
+    p.add_argument("--level", choices=("street", "community"), default="street")
+    p.set_defaults(func=cmd_scoreboard)
     return parser
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "date_from", None) and args.date_to < args.date_from:
+        parser.error("--to is before --from")
     return args.func(args)
 
 

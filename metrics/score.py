@@ -16,6 +16,8 @@ from data.store import SQL_DIR
 from .compute import Filters, compute_many
 from .config import Config, load_config
 
+SCORE_ID = "six_item_score"
+SCORE_LABEL = "六项综治业务指标"
 LEVEL_KEY = {"street": "street", "community": "community", "grid": "grid_id"}
 
 
