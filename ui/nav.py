@@ -1,0 +1,19 @@
+"""The pages of the app, in menu order: app.py builds st.navigation from this list, and the AppTest and browser
+tests walk the same list, so a page cannot exist without being registered and tested."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str          # relative to the repository root
+    title: str
+    icon: str
+    url_path: str
+    group: str = "看板"
+
+
+PAGES = [
+    PageSpec("pages/status.py", "数据状态", ":material/database:", "status", "数据"),
+]
