@@ -1,15 +1,30 @@
-"""Entry point: page config, navigation, the shared store connection. No SQL here."""
+"""Entry point: page config, navigation and the shared sidebar filters. No SQL here."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
 from metrics import labels
+from ui import filters as flt
 from ui.nav import PAGES
 
-st.set_page_config(page_title=labels.APP_TITLE, page_icon=":material/grid_view:", layout="wide")
+ICON = Path(__file__).resolve().parent / "static" / "favicon.png"   # local: no icon CDN
+st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wide",
+                   initial_sidebar_state="collapsed" if flt.kiosk() else "auto")
 
 groups: dict[str, list] = {}
 for i, spec in enumerate(PAGES):
     groups.setdefault(spec.group, []).append(
         st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(i == 0)))
-st.navigation(groups).run()
+
+if flt.kiosk():
+    # big screen: no sidebar, header or toolbar; the page decides what to show
+    page = st.navigation(groups, position="hidden")
+    st.html("<style>[data-testid='stHeader'],[data-testid='stSidebar'],[data-testid='stToolbar'],"
+            "[data-testid='stSidebarCollapsedControl']{display:none !important}</style>")
+    st.session_state["_filters"] = None
+else:
+    page = st.navigation(groups)
+    st.session_state["_filters"] = flt.sidebar()
+page.run()

@@ -22,3 +22,23 @@ IMPORT_HISTORY_COLUMNS = {
     "rows_inserted": "新增", "rows_updated": "更新", "rows_refused": "拒收", "imported_at": "导入时间",
     "imported_by": "操作人",
 }
+
+CATEGORY = {"dispute": "矛盾纠纷", "hazard": "安全隐患", "public_order": "治安", "sanitation": "环境卫生",
+            "resident_service": "民生服务", "other": "其他"}
+SOURCE = {"patrol": "网格员巡查", "resident": "群众上报", "hotline": "12345热线", "sensor": "物联感知", "other": "其他"}
+TIER = {"general": "一般", "difficult": "疑难", "major": "重大"}
+OUTCOME = {"resolved": "调解成功", "unresolved": "调解不成功", "transferred": "转办", "rectified": "已整改",
+           "not_rectified": "未整改"}
+PROGRAMME = {"dibao": "低保", "tekun": "特困供养", "temporary_relief": "临时救助", "winter_relief": "温暖过冬",
+             "medical_relief": "医疗救助"}
+RELIEF_STATUS = {"applied": "已申请", "approved": "已审批", "rejected": "未通过", "paid": "已发放"}
+STATUS = {"blue": "蓝", "yellow": "黄", "red": "红"}
+STATUS_TEXT = {"blue": "达标", "yellow": "关注", "red": "预警"}
+LEVEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+STEPS = [("reported_at", "采集上报"), ("registered_at", "核实立案"), ("dispatched_at", "指挥派遣"),
+         ("handled_at", "处理反馈"), ("closed_at", "核查结案"), ("evaluated_at", "考核评价")]
+GROUP_KEYS = {"street": "街道", "community": "社区", "grid_id": "网格", "month": "月份", "week": "周",
+              "category": "事件类别", "source": "事件来源", "tier": "纠纷等级", "department": "承办部门",
+              "outcome": "办理结果", "age_band": "账龄", "programme": "救助类别"}
+VALUE_MAPS = {"category": CATEGORY, "source": SOURCE, "tier": TIER, "outcome": OUTCOME, "programme": PROGRAMME,
+              "status": RELIEF_STATUS}

@@ -15,5 +15,11 @@ class PageSpec:
 
 
 PAGES = [
-    PageSpec("pages/status.py", "数据状态", ":material/database:", "status", "数据"),
+    PageSpec("app_pages/cockpit.py", "驾驶舱", ":material/dashboard:", "cockpit"),
+    PageSpec("app_pages/status.py", "数据状态", ":material/database:", "status", "数据"),
 ]
+
+
+def url_of(spec: PageSpec) -> str:
+    """The URL path a page is served at: the first page is the app's default and lives at the root."""
+    return "" if spec is PAGES[0] else spec.url_path

@@ -6,7 +6,7 @@ from data import store
 from metrics import labels
 from ui.conn import cursor
 
-st.title(labels.APP_TITLE)
+st.title("数据状态")
 st.caption(f"数据库：{store.default_db_path().name}（DuckDB，只读打开）")
 
 counts = store.table_counts(cursor())

@@ -1,0 +1,83 @@
+"""Reusable pieces of the pages: indicator cards, status badges, charts in one style."""
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import labels
+from metrics.registry import METRICS
+from metrics.status import COLOURS, status
+
+from . import format as fmt
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def badge(state: str | None) -> str:
+    if state is None:
+        return "<span class='gg-badge gg-none'>无目标</span>"
+    return (f"<span class='gg-badge' style='background:{COLOURS[state]}'>"
+            f"{labels.STATUS[state]} · {labels.STATUS_TEXT[state]}</span>")
+
+
+CSS = """
+<style>
+.gg-badge {color: #fff; border-radius: 4px; padding: 1px 8px; font-size: 0.8rem; font-weight: 600;}
+.gg-none {background: #9aa5b1;}
+.gg-card-foot {color: #5b6770; font-size: 0.82rem; margin-top: -0.4rem;}
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.html(CSS)
+
+
+def card(metric_id: str, value, numerator, denominator, previous=None, trend=None, target=None) -> None:
+    """An indicator card: value, 蓝/黄/红 against its target, change vs the previous period, a sparkline,
+    and what the value stands on (numerator / denominator) in its help and foot."""
+    m = METRICS[metric_id]
+    state = status(metric_id, None if fmt.is_missing(value) else value)
+    with st.container(border=True):
+        st.html(f"<div style='display:flex;justify-content:space-between;align-items:center'>"
+                f"<b>{html.escape(m.label)}</b>{badge(state)}</div>")
+        delta = fmt.change(metric_id, value, previous)
+        lower_better = m.direction == "lower"
+        spark = [v for v in (trend or []) if not fmt.is_missing(v)]
+        st.metric(m.label, fmt.value(metric_id, value), delta=delta,
+                  delta_color="inverse" if lower_better else ("off" if m.direction == "none" else "normal"),
+                  label_visibility="collapsed", help=f"{m.description}。口径：{fmt.fraction(metric_id, numerator, denominator)}",
+                  chart_data=spark or None, chart_type="area")
+        foot = fmt.fraction(metric_id, numerator, denominator)
+        if target is not None:
+            foot += f" · 目标 {fmt.value(metric_id, target)}"
+        st.html(f"<div class='gg-card-foot'>{html.escape(foot)}</div>")
+
+
+def bar(df, x: str, y: str, title: str, metric_id: str | None = None, target=None, horizontal=False,
+        text=None, color=None) -> go.Figure:
+    fig = go.Figure(go.Bar(x=df[y] if horizontal else df[x], y=df[x] if horizontal else df[y],
+                           orientation="h" if horizontal else "v", text=text, textposition="auto",
+                           marker_color=color or "#1f6fd1"))
+    if target is not None:
+        if horizontal:
+            fig.add_vline(x=target, line_dash="dash", line_color="#d64541", annotation_text="目标")
+        else:
+            fig.add_hline(y=target, line_dash="dash", line_color="#d64541", annotation_text="目标")
+    return style(fig, title, percent=(metric_id is not None and METRICS[metric_id].is_rate))
+
+
+def style(fig: go.Figure, title: str = "", percent: bool = False, height: int = 360) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+                      font=dict(family=FONT, size=14), separators=".,", plot_bgcolor="#fff",
+                      legend=dict(orientation="h", y=-0.15))
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+        fig.update_xaxes(tickformat=".0%") if fig.data and getattr(fig.data[0], "orientation", None) == "h" else None
+    return fig
+
+
+def empty(message: str) -> None:
+    st.info(message, icon=":material/info:")

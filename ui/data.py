@@ -1,0 +1,99 @@
+"""Cached reads for the pages. Every number comes from the indicator layer (metrics/); the cache key holds the
+store's version so an import is visible at once, and every cache is bounded."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import dims, score
+from metrics.compute import Filters, compute, compute_many
+from metrics.config import load_config
+
+from .conn import cursor, version
+
+TTL = 600
+
+
+@st.cache_data(ttl=TTL, max_entries=1024, show_spinner=False)
+def _metric(store_version, metric_id: str, filters: Filters, group_by: tuple) -> pd.DataFrame:
+    return compute(cursor(), metric_id, filters, list(group_by))
+
+
+def metric(metric_id: str, filters: Filters, group_by=()) -> pd.DataFrame:
+    return _metric(version(), metric_id, filters, tuple(group_by))
+
+
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _metrics(store_version, ids: tuple, filters: Filters, group_by: tuple) -> dict:
+    return compute_many(cursor(), list(ids), filters, list(group_by))
+
+
+def metrics(ids, filters: Filters, group_by=()) -> dict:
+    return _metrics(version(), tuple(ids), filters, tuple(group_by))
+
+
+def totals(ids, filters: Filters) -> dict:
+    """{id: (value, numerator, denominator)} for the ungrouped scope."""
+    frames = metrics(ids, filters)
+    return {i: tuple(frames[i].iloc[0][["value", "numerator", "denominator"]]) for i in ids}
+
+
+@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
+def _scoreboard(store_version, filters: Filters, level: str, weights: tuple) -> pd.DataFrame:
+    cfg = load_config()
+    if weights:
+        cfg = cfg.with_weights(dict(weights))
+    return score.scoreboard(cursor(), filters, level, cfg)
+
+
+def scoreboard(filters: Filters, level: str = "street", weights: dict | None = None) -> pd.DataFrame:
+    return _scoreboard(version(), filters, level, tuple(sorted((weights or {}).items())))
+
+
+@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
+def _explain(store_version, filters: Filters, unit: str, level: str) -> dict:
+    return score.explain(cursor(), filters, unit, level)
+
+
+def explain(filters: Filters, unit: str, level: str = "street") -> dict:
+    return _explain(version(), filters, unit, level)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _hierarchy(store_version) -> pd.DataFrame:
+    return dims.hierarchy(cursor())
+
+
+def hierarchy() -> pd.DataFrame:
+    return _hierarchy(version())
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _span(store_version):
+    return dims.data_span(cursor()), dims.last_import(cursor())
+
+
+def span():
+    """((first day, last day) of events, last import time)."""
+    return _span(version())
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _distinct(store_version, table: str, column: str) -> list:
+    return dims.distinct_values(cursor(), table, column)
+
+
+def distinct(table: str, column: str) -> list:
+    return _distinct(version(), table, column)
+
+
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _query(store_version, name: str, filters: Filters, extra: tuple) -> pd.DataFrame:
+    from metrics import queries
+
+    return getattr(queries, name)(cursor(), filters, *extra)
+
+
+def query(name: str, filters: Filters, *extra) -> pd.DataFrame:
+    """A named query of metrics/queries.py (record lists, funnels …), cached."""
+    return _query(version(), name, filters, tuple(extra))

@@ -1,0 +1,104 @@
+"""The global sidebar: period presets and the street → community → grid cascade, bound to the URL
+(st.query_params via bind="query-params"), so a link reproduces the view."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from metrics.compute import Filters
+
+from . import data
+
+ALL = "全部"
+PRESETS = ["本月", "上月", "本季度", "本年", "近12个月", "自定义"]
+
+
+def today() -> date:
+    return date.today()
+
+
+def preset_range(preset: str, ref: date) -> tuple[date, date]:
+    """The date range of a preset, relative to `ref` (today)."""
+    first = ref.replace(day=1)
+    if preset == "本月":
+        return first, ref
+    if preset == "上月":
+        end = first - timedelta(days=1)
+        return end.replace(day=1), end
+    if preset == "本季度":
+        q = (ref.month - 1) // 3 * 3 + 1
+        return ref.replace(month=q, day=1), ref
+    if preset == "本年":
+        return ref.replace(month=1, day=1), ref
+    if preset == "近12个月":
+        y, m = (ref.year - 1, ref.month + 1) if ref.month < 12 else (ref.year, 1)
+        return date(y, m, 1), ref
+    raise ValueError(preset)
+
+
+def _cascade(h):
+    streets = [ALL] + sorted(h["street"].unique())
+    street = st.sidebar.selectbox("街道", streets, key="street", bind="query-params", persist_state="session")
+    sub = h if street == ALL else h[h["street"] == street]
+    communities = [ALL] + sorted(sub["community"].unique())
+    community = st.sidebar.selectbox("社区", communities, key="community", bind="query-params",
+                                     persist_state="session", disabled=street == ALL)
+    if community != ALL:
+        sub = sub[sub["community"] == community]
+    grids = [ALL] + list(sub["grid_id"])
+    names = dict(zip(sub["grid_id"], sub["grid_name"]))
+    grid = st.sidebar.selectbox("网格", grids, key="grid", bind="query-params", persist_state="session",
+                                format_func=lambda g: g if g == ALL else f"{names.get(g, g)}（{g}）",
+                                disabled=community == ALL)
+    return street, community, grid
+
+
+def sidebar() -> Filters:
+    """Render the global filters and return them as a Filters value."""
+    st.sidebar.markdown("#### 筛选")
+    preset = st.sidebar.selectbox("统计期", PRESETS, index=PRESETS.index("上月"), key="period",
+                                  bind="query-params", persist_state="session")
+    if preset == "自定义":
+        d_from0, d_to0 = preset_range("上月", today())
+        d_from = st.sidebar.date_input("开始日期", d_from0, key="from", bind="query-params", persist_state="session")
+        d_to = st.sidebar.date_input("结束日期", d_to0, key="to", bind="query-params", persist_state="session")
+        if d_to < d_from:
+            st.sidebar.warning("结束日期早于开始日期，已对调。")
+            d_from, d_to = d_to, d_from
+    else:
+        d_from, d_to = preset_range(preset, today())
+    h = data.hierarchy()
+    street, community, grid = _cascade(h)
+    return Filters(d_from, d_to,
+                   streets=() if street == ALL else (street,),
+                   communities=() if community == ALL else (community,),
+                   grids=() if grid == ALL else (grid,))
+
+
+def scope_label(f: Filters) -> str:
+    """Where the figures are for: 崆峒区 / 东关街道 / 东关街道 · 东大街社区 …"""
+    parts = [*f.streets, *f.communities, *f.grids]
+    return " · ".join(parts) if parts else "全区"
+
+
+def level_of(f: Filters) -> str:
+    """The next level down to compare units at: street, community or grid."""
+    if f.grids or f.communities:
+        return "grid"
+    if f.streets:
+        return "community"
+    return "street"
+
+
+def current() -> Filters:
+    """The filters the entry point rendered for this run."""
+    f = st.session_state.get("_filters")
+    if f is None:                    # a page run on its own (tests): render the sidebar here
+        f = sidebar()
+        st.session_state["_filters"] = f
+    return f
+
+
+def kiosk() -> bool:
+    return st.query_params.get("kiosk") in ("1", "true", "yes")

@@ -1,0 +1,78 @@
+"""zh-CN formatting: 千分位, percentages with one decimal, "—" for no value."""
+from __future__ import annotations
+
+import math
+
+from metrics.registry import METRICS
+
+DASH = "—"
+
+
+def is_missing(v) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(math.isnan(float(v)))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(v, decimals: int = 0) -> str:
+    if is_missing(v):
+        return DASH
+    return f"{float(v):,.{decimals}f}"
+
+
+def pct(v, decimals: int = 1) -> str:
+    return DASH if is_missing(v) else f"{float(v) * 100:.{decimals}f}%"
+
+
+def value(metric_id: str, v) -> str:
+    """An indicator value as the UI shows it, by the indicator's unit."""
+    if is_missing(v):
+        return DASH
+    unit = METRICS[metric_id].unit if metric_id in METRICS else "count"
+    if unit == "rate":
+        return pct(v)
+    if unit == "yuan":
+        return f"{float(v):,.0f} 元" if abs(float(v)) < 1e5 else f"{float(v) / 1e4:,.2f} 万元"
+    if unit == "hours":
+        return f"{float(v):,.1f} 小时"
+    if unit == "days":
+        return f"{float(v):,.1f} 天"
+    if unit in ("per_1000", "per_week"):
+        return f"{float(v):,.2f}"
+    return number(v)
+
+
+def fraction(metric_id: str, numerator, denominator) -> str:
+    """'468 / 500' for rates, 'n = 500' for medians; what a value stands on."""
+    m = METRICS.get(metric_id)
+    if m is not None and m.kind == "median":
+        return f"样本数 {number(denominator)}"
+    if is_missing(denominator):
+        return f"计数 {number(numerator)}"
+    decimals = 0 if float(denominator).is_integer() else 2
+    return f"{number(numerator, 0 if is_missing(numerator) or float(numerator).is_integer() else 2)} / " \
+           f"{number(denominator, decimals)}"
+
+
+def change(metric_id: str, now, before) -> str | None:
+    """The change against the previous period: percentage points for rates."""
+    if is_missing(now) or is_missing(before):
+        return None
+    d = float(now) - float(before)
+    unit = METRICS[metric_id].unit if metric_id in METRICS else "count"
+    if unit == "rate":
+        return f"{d * 100:+.1f} 个百分点"
+    return f"{d:+,.2f}" if unit in ("per_1000", "per_week", "hours", "days") else f"{d:+,.0f}"
+
+
+def month_label(ym: str) -> str:
+    """'2026-10' → '2026年10月'."""
+    y, m = ym.split("-")[:2]
+    return f"{int(y)}年{int(m)}月"
+
+
+def period_label(d_from, d_to) -> str:
+    return f"{d_from:%Y年%m月%d日} – {d_to:%Y年%m月%d日}"
