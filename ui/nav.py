@@ -16,6 +16,7 @@ class PageSpec:
 
 PAGES = [
     PageSpec("app_pages/cockpit.py", "驾驶舱", ":material/dashboard:", "cockpit"),
+    PageSpec("app_pages/scoreboard.py", "街道排名", ":material/leaderboard:", "scoreboard"),
     PageSpec("app_pages/status.py", "数据状态", ":material/database:", "status", "数据"),
 ]
 
