@@ -51,7 +51,7 @@ def fraction(metric_id: str, numerator, denominator) -> str:
     if m is not None and m.kind == "median":
         return f"样本数 {number(denominator)}"
     if is_missing(denominator):
-        return f"计数 {number(numerator)}"
+        return f"{'合计' if m is not None and m.unit == 'yuan' else '计数'} {number(numerator)}"
     decimals = 0 if float(denominator).is_integer() else 2
     return f"{number(numerator, 0 if is_missing(numerator) or float(numerator).is_integer() else 2)} / " \
            f"{number(denominator, decimals)}"
