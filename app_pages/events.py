@@ -24,12 +24,13 @@ f = f.with_(categories=tuple(cats))
 
 
 def explorer_link(text: str, **params) -> str:
-    base = {"dataset": "events", "period": st.query_params.get("period", "上月")}
-    for name, vals in (("street", f.streets), ("community", f.communities), ("grid", f.grids)):
+    """A link that opens the explorer on these records (bound widgets take their display labels from the URL)."""
+    base = {"dataset": "事件", "period": st.query_params.get("period", "上月")}
+    for name, vals in (("street", f.streets), ("community", f.communities)):
         if vals:
             base[name] = vals[0]
-    if f.categories and "category" not in params:
-        base["category"] = f.categories[0]
+    if "category" in params:
+        params["category"] = labels.CATEGORY[params["category"]]
     return f"[{text}](explorer?{urlencode({**base, **params})})"
 
 

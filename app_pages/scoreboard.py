@@ -190,10 +190,11 @@ with tab_explain:
                      "实际占比": fmt.pct(it["weight_share"]), "贡献分": fmt.number(it["contribution"], 2),
                      "计算方法": it["formula"], "计算依据": inputs})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    params = {"dataset": "events", "street": unit, "period": st.query_params.get("period", "上月")}
-    st.markdown(f"查看记录：[该街道矛盾纠纷明细](explorer?{urlencode({**params, 'category': 'dispute'})}) · "
+    # bound widgets read their display labels from the URL (Streamlit bind="query-params")
+    params = {"dataset": "事件", "street": unit, "period": st.query_params.get("period", "上月")}
+    st.markdown(f"查看记录：[该街道矛盾纠纷明细](explorer?{urlencode({**params, 'category': '矛盾纠纷'})}) · "
                 f"[该街道全部事件](explorer?{urlencode(params)}) · "
-                f"[该街道巡查记录](explorer?{urlencode({**params, 'dataset': 'patrols'})})")
+                f"[该街道巡查记录](explorer?{urlencode({**params, 'dataset': '巡查'})})")
 
 with tab_comm:
     streets = list(board["unit"])

@@ -30,7 +30,10 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     if read_only:
         if not path.exists():
             init(path)
-        return duckdb.connect(str(path), read_only=True)
+        # The readers (dashboard, SQL tab, CLI metrics) never need files or other databases: lock that off, and
+        # lock the configuration so a query cannot turn it back on.
+        return duckdb.connect(str(path), read_only=True,
+                              config={"enable_external_access": False, "lock_configuration": True})
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     for ddl in schema_statements():

@@ -97,3 +97,27 @@ def _query(store_version, name: str, filters: Filters, extra: tuple) -> pd.DataF
 def query(name: str, filters: Filters, *extra) -> pd.DataFrame:
     """A named query of metrics/queries.py (record lists, funnels …), cached."""
     return _query(version(), name, filters, tuple(extra))
+
+
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _explore_distinct(store_version, dataset: str, column: str, filters: Filters) -> list:
+    from metrics import explore
+
+    return explore.distinct(cursor(), dataset, column, filters)
+
+
+def explore_distinct(dataset: str, column: str, filters: Filters) -> list:
+    return _explore_distinct(version(), dataset, column, filters)
+
+
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _explore_aggregate(store_version, dataset, filters, group_by, measure, column, column_filters):
+    from metrics import explore
+
+    return explore.aggregate(cursor(), dataset, filters, list(group_by), measure, column,
+                             {k: v for k, v in column_filters})
+
+
+def explore_aggregate(dataset: str, filters: Filters, group_by, measure: str, column, column_filters: dict):
+    frozen = tuple(sorted((k, tuple(v)) for k, v in column_filters.items()))
+    return _explore_aggregate(version(), dataset, filters, tuple(group_by), measure, column, frozen)

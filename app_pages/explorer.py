@@ -1,0 +1,159 @@
+"""自助分析: pick a dataset, filter on any column, group by up to two dimensions, choose a measure or a registered
+indicator, see a chart and a pivot table, export CSV / XLSX with Chinese headers; a read-only SQL tab."""
+import io
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from metrics import explore, labels
+from metrics.registry import METRICS, SOURCES
+from ui import components as ui
+from ui import data
+from ui import filters as flt
+from ui import format as fmt
+from ui.conn import cursor
+
+L = explore.COLUMN_LABELS
+f = flt.current()
+ui.inject_css()
+st.title("自助分析")
+st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.date_to)} · 个人信息字段不在此处提供")
+
+tab_pivot, tab_records, tab_sql = st.tabs(["分组汇总", "明细记录", "SQL 查询（只读）"])
+
+name = st.sidebar.selectbox("数据集", list(explore.DATASETS), format_func=lambda k: explore.DATASETS[k].label,
+                            key="dataset", bind="query-params")
+ds = explore.DATASETS[name]
+
+
+def values_label(column: str, v) -> str:
+    return labels.VALUE_MAPS.get(column, {}).get(v, v)
+
+
+# per-dataset column filters (categorical multiselects and number ranges), bound to the URL where simple
+col_filters: dict = {}
+with st.expander("字段筛选", expanded=bool(st.query_params.get("category"))):
+    dims = [d for d in ds.dims if d not in ("street", "community", "grid_id", "month", "week")]
+    cols = st.columns(3)
+    for i, d in enumerate(dims):
+        options = data.explore_distinct(name, d, f)
+        key = d if d in ("category", "programme", "source") else f"x_{d}"
+        chosen = cols[i % 3].multiselect(L.get(d, d), options, format_func=lambda v, d=d: values_label(d, v),
+                                         key=key, bind="query-params" if key == d else None,
+                                         placeholder="全部")
+        if chosen:
+            col_filters[d] = chosen
+    for i, c in enumerate(ds.numeric):
+        rng = cols[i % 3].text_input(f"{L.get(c, c)} 范围（如 1-5）", key=f"r_{c}", placeholder="不限")
+        if rng.strip():
+            try:
+                lo, hi = (float(x) if x.strip() else None for x in rng.replace("–", "-").split("-", 1))
+                col_filters[c] = (lo, hi)
+            except ValueError:
+                cols[i % 3].warning("范围格式应为 下限-上限，如 1-5")
+
+with tab_pivot:
+    c1, c2, c3, c4 = st.columns(4)
+    dim_options = ["（不分组）", *ds.dims]
+    g1 = c1.selectbox("分组一", dim_options, index=dim_options.index("street") if "street" in ds.dims else 0,
+                      format_func=lambda d: L.get(d, d), key="g1", bind="query-params")
+    g2 = c2.selectbox("分组二", dim_options, format_func=lambda d: L.get(d, d), key="g2", bind="query-params")
+    group_by = [g for g in (g1, g2) if g != "（不分组）"]
+    group_by = list(dict.fromkeys(group_by))
+    indicator_ids = [m for m, spec in METRICS.items() if spec.numerator.source == name
+                     and all(g in SOURCES[spec.numerator.source].keys for g in group_by)]
+    measure_options = list(explore.MEASURES) + [f"ind:{m}" for m in indicator_ids]
+    measure = c3.selectbox("度量", measure_options, key="measure", bind="query-params",
+                           format_func=lambda m: "指标：" + METRICS[m[4:]].label if m.startswith("ind:")
+                           else explore.MEASURES[m])
+    column = None
+    if measure in ("sum", "mean", "median"):
+        column = c4.selectbox("字段", ds.numeric, format_func=lambda c: L.get(c, c), key="mcol")
+
+    try:
+        if measure.startswith("ind:"):
+            mid = measure[4:]
+            if col_filters:
+                st.caption("注意：登记指标按全局筛选和类别/来源/救助类别计算，其余字段筛选不作用于指标。")
+            ff = f.with_(categories=tuple(col_filters.get("category", ())), sources=tuple(col_filters.get("source", ())),
+                         programmes=tuple(col_filters.get("programme", ())))
+            res = data.metric(mid, ff, group_by)
+            out = res[group_by + ["value", "numerator", "denominator"]].copy()
+            value_label = METRICS[mid].label
+        else:
+            out = data.explore_aggregate(name, f, group_by, measure, column, col_filters)
+            value_label = explore.MEASURES[measure] + (f"·{L.get(column, column)}" if column else "")
+    except ValueError as e:
+        st.error(f"无法计算：{e}")
+        st.stop()
+
+    if out.empty or (not group_by and fmt.is_missing(out.iloc[0]["value"]) and measure != "count"):
+        ui.empty("所选范围内没有数据。")
+    else:
+        shown = out.copy()
+        for g in group_by:
+            shown[g] = [values_label(g, v) for v in shown[g]]
+        if group_by:
+            if len(group_by) == 1:
+                fig = px.bar(shown, x=group_by[0], y="value", labels={group_by[0]: L.get(group_by[0]), "value": value_label})
+            else:
+                fig = px.bar(shown, x=group_by[0], y="value", color=group_by[1], barmode="group",
+                             labels={group_by[0]: L.get(group_by[0]), group_by[1]: L.get(group_by[1]),
+                                     "value": value_label})
+            if measure.startswith("ind:") and METRICS[measure[4:]].is_rate:
+                fig.update_yaxes(tickformat=".0%")
+            st.plotly_chart(ui.style(fig, value_label), key="explore_chart")
+        if len(group_by) == 2:
+            additive = measure in ("count", "sum")
+            pivot = shown.pivot_table(index=group_by[0], columns=group_by[1], values="value", aggfunc="sum",
+                                      fill_value=0 if additive else None)
+            pivot.index.name, pivot.columns.name = L.get(group_by[0]), L.get(group_by[1])
+            st.dataframe(pivot)
+            export = pivot.reset_index()
+        else:
+            export = shown.rename(columns={**{g: L.get(g, g) for g in group_by}, "value": value_label,
+                                           "numerator": "分子", "denominator": "分母"})
+            st.dataframe(export, hide_index=True)
+        e1, e2 = st.columns(2)
+        e1.download_button("导出 CSV", export.to_csv(index=False).encode("utf-8-sig"), "自助分析.csv", "text/csv",
+                           key="dl_csv")
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+            export.to_excel(xw, index=False, sheet_name="汇总")
+        e2.download_button("导出 Excel", buf.getvalue(), "自助分析.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+
+with tab_records:
+    recs, total = explore.records(cursor(), name, f, col_filters, limit=1000)
+    st.markdown(f"共 **{total:,}** 条记录" + ("，显示最新 1,000 条" if total > 1000 else ""))
+    if recs.empty:
+        ui.empty("所选范围内没有记录。")
+    else:
+        view = recs.copy()
+        for c in view.columns:
+            if c in labels.VALUE_MAPS:
+                view[c] = [values_label(c, v) for v in view[c]]
+        view = view.rename(columns=lambda c: L.get(c, c))
+        st.dataframe(view, hide_index=True, height=420)
+        r1, r2 = st.columns(2)
+        r1.download_button("导出明细 CSV", view.to_csv(index=False).encode("utf-8-sig"), f"{ds.label}明细.csv",
+                           "text/csv", key="dl_rec_csv")
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+            view.to_excel(xw, index=False, sheet_name=f"{ds.label}明细")
+        r2.download_button("导出明细 Excel", buf.getvalue(), f"{ds.label}明细.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_rec_xlsx")
+
+with tab_sql:
+    st.caption("只读：只能查询，不能写入、挂载数据库或读取文件；最多返回 10,000 行，单次查询限时 10 秒。"
+               "可用视图：v_events、v_relief、v_patrols、v_grids、v_workers 等。")
+    sql = st.text_area("SQL", "select street, count(*) as 事件数\nfrom v_events\ngroup by street\norder by 2 desc",
+                       height=140, key="sql")
+    if st.button("执行查询", key="run_sql", type="primary"):
+        try:
+            df, truncated = explore.run_sql(cursor(), sql)
+            st.dataframe(df, hide_index=True)
+            st.caption(f"{len(df):,} 行" + ("（已截断到 10,000 行）" if truncated else ""))
+        except explore.QueryRefused as e:
+            st.error(str(e))

@@ -1,0 +1,187 @@
+"""The ad-hoc explorer's data access: whitelisted datasets, columns, filters, group-bys and measures, plus the
+read-only SQL runner with a row limit and a time limit. No page builds SQL itself."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .compute import FILTER_COLUMNS, Filters
+
+# Columns that hold personal data: never offered in the explorer or its exports.
+PERSONAL = {"description", "reporter_name", "reporter_phone", "applicant_name", "id_number", "name", "phone"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    view: str
+    label: str
+    time: str | None          # the column that selects rows into the period
+    dims: tuple               # categorical columns: filters and group-bys
+    numeric: tuple            # numeric columns: ranges, sum and mean
+    columns: tuple            # what the record list shows (never personal data)
+
+
+DATASETS = {
+    "events": Dataset("v_events", "事件", "reported_at",
+                      ("street", "community", "grid_id", "category", "subcategory", "source", "tier", "outcome",
+                       "department", "month", "week"),
+                      ("satisfaction", "hours_to_close", "hours_registered"),
+                      ("event_id", "street", "community", "grid_id", "category", "subcategory", "source", "tier",
+                       "reported_at", "registered_at", "dispatched_at", "handled_at", "closed_at", "evaluated_at",
+                       "due_at", "outcome", "resolved_on_site", "satisfaction", "worker_id", "department")),
+    "relief": Dataset("v_relief", "社会救助", "applied_at",
+                      ("street", "community", "grid_id", "programme", "status", "month"),
+                      ("persons", "amount_yuan", "approval_days"),
+                      ("case_id", "household_id", "street", "community", "grid_id", "programme", "persons",
+                       "amount_yuan", "applied_at", "approved_at", "paid_at", "status", "newly_enrolled")),
+    "patrols": Dataset("v_patrols", "巡查", "started_at",
+                       ("street", "community", "grid_id", "worker_id", "month", "week"),
+                       ("distance_m", "households_visited", "key_person_visits", "hazards_found", "events_reported"),
+                       ("patrol_id", "worker_id", "street", "community", "grid_id", "started_at", "ended_at",
+                        "distance_m", "households_visited", "key_person_visits", "hazards_found", "events_reported")),
+    "grids": Dataset("v_grids", "网格", None,
+                     ("street", "community", "grid_id", "has_active_worker"),
+                     ("households", "population", "key_persons", "active_workers"),
+                     ("grid_id", "grid_name", "street", "community", "households", "population", "key_persons",
+                      "active_workers", "lon", "lat", "updated_at")),
+}
+
+COLUMN_LABELS = {
+    "event_id": "事件编号", "street": "街道", "community": "社区", "grid_id": "网格编码", "grid_name": "网格名称",
+    "category": "事件类别", "subcategory": "事件小类", "source": "事件来源", "tier": "纠纷等级", "outcome": "办理结果",
+    "department": "承办部门", "month": "月份", "week": "周", "reported_at": "上报时间", "registered_at": "立案时间",
+    "dispatched_at": "派遣时间", "handled_at": "处置时间", "closed_at": "结案时间", "evaluated_at": "评价时间",
+    "due_at": "办理时限", "resolved_on_site": "现场化解", "satisfaction": "满意度", "worker_id": "网格员编号",
+    "hours_to_close": "处置时长(小时)", "hours_registered": "立案用时(小时)", "case_id": "案件编号",
+    "household_id": "户编号", "programme": "救助类别", "persons": "救助人数", "amount_yuan": "救助金额(元)",
+    "applied_at": "申请日期", "approved_at": "审批日期", "paid_at": "发放日期", "status": "状态",
+    "newly_enrolled": "新纳入", "approval_days": "审批天数", "patrol_id": "巡查编号", "started_at": "开始时间",
+    "ended_at": "结束时间", "distance_m": "巡查里程(米)", "households_visited": "走访户数",
+    "key_person_visits": "走访重点人员数", "hazards_found": "发现隐患数", "events_reported": "上报事件数",
+    "households": "户数", "population": "人口数", "key_persons": "重点人员数", "active_workers": "在岗网格员数",
+    "has_active_worker": "配备网格员", "lon": "经度", "lat": "纬度", "updated_at": "更新时间",
+    "count": "记录数", "value": "数值",
+}
+MEASURES = {"count": "记录数", "sum": "合计", "mean": "平均", "median": "中位数"}
+
+
+def _where(ds: Dataset, filters: Filters, column_filters: dict, params: dict) -> str:
+    where = []
+    if ds.time:
+        where.append(f"{ds.time} >= $from_ts and {ds.time} < $to_excl")
+        params["from_ts"] = pd.Timestamp(filters.date_from)
+        params["to_excl"] = pd.Timestamp(filters.date_to) + pd.Timedelta(days=1)
+    available = set(ds.dims) | set(ds.numeric) | set(ds.columns)
+    for name, column in FILTER_COLUMNS.items():
+        values = getattr(filters, name)
+        if values and column in available:
+            params[f"f_{name}"] = list(values)
+            where.append(f"list_contains($f_{name}, {column})")
+    for n, (column, cond) in enumerate(sorted(column_filters.items())):
+        if column not in available or column in PERSONAL:
+            raise ValueError(f"{column} is not a column of {ds.view}")
+        if isinstance(cond, tuple) and len(cond) == 2:           # a range, inclusive
+            lo, hi = cond
+            if lo is not None:
+                params[f"c{n}lo"] = lo
+                where.append(f"{column} >= $c{n}lo")
+            if hi is not None:
+                params[f"c{n}hi"] = hi
+                where.append(f"{column} <= $c{n}hi")
+        elif cond:
+            params[f"c{n}"] = [str(v) for v in cond]
+            where.append(f"list_contains($c{n}, cast({column} as varchar))")
+    return " and ".join(where) or "true"
+
+
+def records(con, dataset: str, filters: Filters, column_filters: dict | None = None, limit: int = 1000):
+    """The matching records (no personal columns), newest first, at most `limit`; and the total count."""
+    ds = DATASETS[dataset]
+    params: dict = {}
+    where = _where(ds, filters, column_filters or {}, params)
+    total = con.execute(f"select count(*) from {ds.view} where {where}", params).fetchall()[0][0]
+    order = f"order by {ds.time} desc" if ds.time else "order by 1"
+    params["limit"] = int(limit)
+    df = con.execute(f"select {', '.join(ds.columns)} from {ds.view} where {where} {order} limit $limit",
+                     params).df()
+    return df, total
+
+
+def aggregate(con, dataset: str, filters: Filters, group_by=(), measure: str = "count", column: str | None = None,
+              column_filters: dict | None = None) -> pd.DataFrame:
+    """count / sum / mean / median of a numeric column, grouped by up to two whitelisted dimensions."""
+    ds = DATASETS[dataset]
+    group_by = list(group_by)[:2]
+    for g in group_by:
+        if g not in ds.dims:
+            raise ValueError(f"cannot group {dataset} by {g!r}")
+    if measure == "count":
+        expr = "count(*)"
+    elif measure in ("sum", "mean", "median") and column in ds.numeric:
+        expr = {"sum": "sum", "mean": "avg", "median": "median"}[measure] + f"({column})"
+    else:
+        raise ValueError(f"measure {measure!r} of {column!r} is not available for {dataset}")
+    params: dict = {}
+    where = _where(ds, filters, column_filters or {}, params)
+    keys = [f"cast({g} as varchar) as {g}" for g in group_by]
+    sql = f"select {', '.join(keys + [expr + ' as value'])} from {ds.view} where {where}"
+    if group_by:
+        sql += " group by all order by " + ", ".join(group_by)
+    return con.execute(sql, params).df()
+
+
+def distinct(con, dataset: str, column: str, filters: Filters, limit: int = 500) -> list:
+    ds = DATASETS[dataset]
+    if column not in ds.dims:
+        raise ValueError(column)
+    params: dict = {"limit": limit}
+    where = _where(ds, filters, {}, params)
+    return [r[0] for r in con.execute(f"select distinct cast({column} as varchar) from {ds.view} where {where} "
+                                      f"and {column} is not null order by 1 limit $limit", params).fetchall()]
+
+
+# --------------------------------------------------------------------------------------------- the SQL tab
+
+READ_ONLY_START = re.compile(r"^\s*(select|with|from|describe|summarize|show|pivot|unpivot|values|table)\b", re.I)
+FORBIDDEN = re.compile(r"\b(attach|detach|copy|export|import|install|load|pragma|set|reset|call|checkpoint|"
+                       r"create|insert|update|delete|drop|alter|vacuum|begin|commit|rollback|use)\b|"
+                       r"\b(read_\w+|glob|sniff_csv|parquet_\w+|duckdb_secrets|getenv)\s*\(", re.I)
+
+
+class QueryRefused(Exception):
+    pass
+
+
+def check_sql(sql: str) -> str:
+    """One read-only statement or a refusal in Chinese. The connection itself is locked down as well
+    (read-only file, no external access, configuration locked): this check only gives a clear message."""
+    text = sql.strip().rstrip(";").strip()
+    if not text:
+        raise QueryRefused("请输入查询语句。")
+    if ";" in text:
+        raise QueryRefused("一次只能执行一条查询语句。")
+    if not READ_ONLY_START.match(text):
+        raise QueryRefused("只允许只读查询（SELECT / WITH / DESCRIBE 等）。")
+    m = FORBIDDEN.search(text)
+    if m:
+        raise QueryRefused(f"不允许使用“{m.group(0).strip()}”：分析查询只能读取看板数据，不能写入、挂载或读取文件。")
+    return text
+
+
+def run_sql(cursor, sql: str, row_limit: int = 10_000, seconds: float = 10.0) -> tuple[pd.DataFrame, bool]:
+    """Run a checked query with a row limit; interrupt it after `seconds`. Returns (rows, truncated)."""
+    text = check_sql(sql)
+    timer = threading.Timer(seconds, cursor.interrupt)
+    timer.start()
+    try:
+        df = cursor.sql(text).limit(row_limit + 1).df()
+    except Exception as e:                      # duckdb raises InterruptException, CatalogException, …
+        if "interrupt" in str(e).lower():
+            raise QueryRefused(f"查询超过 {seconds:g} 秒，已中止。请缩小范围或加上筛选条件。") from None
+        raise QueryRefused(f"查询出错：{str(e).splitlines()[0]}") from None
+    finally:
+        timer.cancel()
+    return df.head(row_limit), len(df) > row_limit
