@@ -160,14 +160,20 @@ st.dataframe(ranking_table(board, "街道"), hide_index=True)
 red, black = st.columns(2)
 n = 1 if len(board) <= 4 else 3
 scored = board.dropna(subset=["score"])
+
+
+def honour_list(title: str, rows: pd.DataFrame, colour: str) -> None:
+    """红榜 / 黑榜 as plain styled blocks (not alerts: a warning list is content, not an app error)."""
+    items = "".join(f"<div style='padding:0.5rem 0.8rem;margin:0.3rem 0;border-left:6px solid {colour};"
+                    f"background:#f6f8fa;font-size:1.05rem'>第 {fmt.number(r['rank'])} 名 <b>{r['unit']}</b> · "
+                    f"{fmt.number(r['score'], 2)} 分</div>" for _, r in rows.iterrows())
+    st.html(f"<div><div style='font-weight:700;font-size:1.1rem;color:{colour}'>{title}</div>{items}</div>")
+
+
 with red:
-    st.markdown("##### 红榜（前列）")
-    for _, r in scored.head(n).iterrows():
-        st.success(f"第 {fmt.number(r['rank'])} 名 {r['unit']} · {fmt.number(r['score'], 2)} 分")
+    honour_list("红榜（前列）", scored.head(n), "#c0392b")
 with black:
-    st.markdown("##### 黑榜（末位）")
-    for _, r in scored.tail(n).iloc[::-1].iterrows():
-        st.error(f"第 {fmt.number(r['rank'])} 名 {r['unit']} · {fmt.number(r['score'], 2)} 分")
+    honour_list("黑榜（末位）", scored.tail(n).iloc[::-1], "#2c3e50")
 
 tab_explain, tab_comm, tab_whatif = st.tabs(["得分解读", "社区排名", "权重模拟（不保存）"])
 

@@ -11,6 +11,7 @@ How it works (DuckDB does the heavy lifting, so a million rows take seconds, not
 from __future__ import annotations
 
 import codecs
+import csv
 import getpass
 import hashlib
 import json
@@ -600,10 +601,35 @@ def _progress(cb: Progress, fraction: float, message: str) -> None:
 
 # --------------------------------------------------------------------------------------------- entry point
 
+def detect_kind(path, mapping_path=None, sheet=None) -> str | None:
+    """The data family whose headers a file matches best (all its required columns present), or None."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        headers = list(pd.read_excel(path, sheet_name=sheet or 0, nrows=0).columns)
+    elif path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+        headers = pq.read_schema(path).names
+    else:
+        with open(path, encoding=detect_encoding(path).replace("utf-8", "utf-8-sig"), errors="replace") as fh:
+            headers = next(csv.reader(fh), [])
+    mapping = Mapping.load(mapping_path)
+    best, best_score = None, 0
+    for kind in KINDS.values():
+        chosen, _, shown = _match_headers(kind, [str(h) for h in headers], mapping)
+        required = {c.name for c in kind.columns if c.required and c.default is None}
+        if not required <= set(shown):
+            continue
+        score = len(shown) / len(kind.columns) + len(required)
+        if score > best_score:
+            best, best_score = kind.name, score
+    return best
+
+
 def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str = "wgs84",
                  skip_invalid: bool = False, user: str | None = None, progress: Progress = None,
-                 display_names=None) -> list[ImportResult]:
-    """Validate every file, then store them all in one transaction (or none, if any is refused)."""
+                 display_names=None, dry_run: bool = False) -> list[ImportResult]:
+    """Validate every file, then store them all in one transaction (or none, if any is refused).
+    With dry_run, validate only: the report without storing anything."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if coords_default not in coords.SYSTEMS:
@@ -624,7 +650,9 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
             continue
         prepared.append(prep)
         results.append(prep.result)
-    if len(prepared) < len(results):          # a file refused as a whole: store nothing at all
+    if len(prepared) < len(results) or dry_run:   # a file refused as a whole: store nothing at all
+        for p in prepared:
+            con.execute(f"drop table if exists {p.table}")
         return results
     try:
         store(con, prepared, skip_invalid=skip_invalid, user=user, progress=progress)

@@ -4,6 +4,7 @@ Only the import page writes, through `writer()`, which closes the shared read-on
 DuckDB allows one configuration per database file in a process."""
 from __future__ import annotations
 
+import gc
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +40,12 @@ def version() -> tuple:
 @contextmanager
 def writer():
     """A read-write connection for an import; the read-only one is closed meanwhile and reopened after."""
+    try:
+        _connection(str(db_path())).close()
+    except Exception:                       # already closed, or never opened
+        pass
     _connection.clear()
+    gc.collect()                            # drop cursors of the closed connection so the file is free
     con = store.connect(db_path())
     try:
         yield con

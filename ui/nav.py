@@ -21,6 +21,7 @@ PAGES = [
     PageSpec("app_pages/relief.py", "社会救助", ":material/volunteer_activism:", "relief"),
     PageSpec("app_pages/patrols.py", "网格巡查", ":material/directions_walk:", "patrols"),
     PageSpec("app_pages/explorer.py", "自助分析", ":material/query_stats:", "explorer", "分析"),
+    PageSpec("app_pages/data_import.py", "数据导入", ":material/upload_file:", "import", "数据"),
     PageSpec("app_pages/status.py", "数据状态", ":material/database:", "status", "数据"),
 ]
 
