@@ -146,3 +146,53 @@ def test_explorer_group_by_matches_counts(app, demo_db):
     by = compute(con, "event_count", f, ["street"])
     con.close()
     assert dict(zip(df["街道"], df["记录数"])) == dict(zip(by["street"], by["value"].astype(int)))
+
+
+# --------------------------------------------------------------------------------------------- map
+
+
+def deck_json(at) -> dict:
+    import json
+
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+def test_map_layers_style_and_values(app, demo_db):
+    at = app("app_pages/map.py")
+    spec = deck_json(at)
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids[0] == "grids" and "district" in ids
+    assert spec["mapStyle"].startswith("data:application/json,")          # a local style: nothing fetched
+    records = spec["layers"][0]["data"]
+    con = ro(demo_db)
+    expected = compute(con, "event_closure_rate", Filters(*LAST_MONTH), ["grid_id"])
+    con.close()
+    got = {r["grid_id"]: r["value"] for r in records}
+    assert len(got) == 357
+    for g, v in zip(expected["grid_id"], expected["value"]):
+        assert got[g] == pytest.approx(v)
+    sample = records[0]
+    assert {"grid_name", "community", "street", "value_text", "basis"} <= set(sample)
+    import json
+
+    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
+    assert "{grid_name}" in tooltip["html"] and "{basis}" in tooltip["html"]
+
+
+def test_map_colours_follow_the_indicator(app):
+    at = app("app_pages/map.py")
+    before = [r["fill"] for r in deck_json(at)["layers"][0]["data"]]
+    at.selectbox(key="map_ind").select("hazard_rectification_rate").run()
+    after = [r["fill"] for r in deck_json(at)["layers"][0]["data"]]
+    assert before != after
+    at.toggle(key="map_heat").set_value(True).run()
+    layers = deck_json(at)["layers"]
+    heat = next(layer for layer in layers if layer["id"] == "events")
+    from metrics.geo import MAX_POINTS
+    assert 0 < len(heat["data"]) <= MAX_POINTS
+
+
+def test_map_street_filter_narrows_grids(app):
+    at = app("app_pages/map.py", street="中街街道")
+    streets = {r["street"] for r in deck_json(at)["layers"][0]["data"]}
+    assert streets == {"中街街道"}

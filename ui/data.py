@@ -121,3 +121,37 @@ def _explore_aggregate(store_version, dataset, filters, group_by, measure, colum
 def explore_aggregate(dataset: str, filters: Filters, group_by, measure: str, column, column_filters: dict):
     frozen = tuple(sorted((k, tuple(v)) for k, v in column_filters.items()))
     return _explore_aggregate(version(), dataset, filters, tuple(group_by), measure, column, frozen)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _geo(store_version, name: str, filters: Filters, extra: tuple):
+    from metrics import geo
+
+    return getattr(geo, name)(cursor(), filters, *extra)
+
+
+def geo(name: str, filters: Filters, *extra):
+    """grid_shapes / event_bins / patrol_tracks of metrics/geo.py, cached."""
+    return _geo(store_version=version(), name=name, filters=filters, extra=tuple(extra))
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _outline(store_version):
+    from metrics import geo
+
+    return geo.district_outline(cursor())
+
+
+def district_outline():
+    return _outline(version())
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def _street_outlines(store_version):
+    from metrics import geo
+
+    return geo.street_outlines(cursor())
+
+
+def street_outlines():
+    return _street_outlines(version())

@@ -17,6 +17,7 @@ class PageSpec:
 PAGES = [
     PageSpec("app_pages/cockpit.py", "驾驶舱", ":material/dashboard:", "cockpit"),
     PageSpec("app_pages/scoreboard.py", "街道排名", ":material/leaderboard:", "scoreboard"),
+    PageSpec("app_pages/map.py", "地图", ":material/map:", "map"),
     PageSpec("app_pages/events.py", "事件闭环", ":material/sync_alt:", "events"),
     PageSpec("app_pages/relief.py", "社会救助", ":material/volunteer_activism:", "relief"),
     PageSpec("app_pages/patrols.py", "网格巡查", ":material/directions_walk:", "patrols"),

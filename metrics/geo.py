@@ -1,0 +1,67 @@
+"""Map data: grid shapes, the district outline, server-side event bins and patrol tracks (all WGS-84)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import shapely
+
+from .compute import Filters
+from .queries import run
+
+MAX_POINTS = 5000          # the most event cells a map ships to the browser, whatever the number of events
+MAX_TRACKS = 500
+
+
+def grid_shapes(con, filters: Filters) -> pd.DataFrame:
+    """Grids in the street/community scope (the grid filter is left out: the map shows the grid among its
+    neighbours and highlights it)."""
+    return run(con, "grid_shapes", filters.with_(grids=()))
+
+
+def district_outline(con):
+    """The district boundary as a shapely geometry: the stored area, else the union of the grid shapes."""
+    rows = con.sql("select boundary from areas where level = 'district' and boundary is not null limit 1").fetchall()
+    if rows:
+        return shapely.from_geojson(rows[0][0])
+    shapes = [shapely.from_geojson(b) for (b,) in
+              con.sql("select boundary from grids where boundary is not null").fetchall()]
+    return shapely.union_all(shapes) if shapes else None
+
+
+def street_outlines(con) -> list:
+    """Street boundaries where stored (areas), else none: drawn as thin lines between the grids."""
+    return [shapely.from_geojson(b) for (b,) in
+            con.sql("select boundary from areas where level = 'street' and boundary is not null order by name")
+            .fetchall()]
+
+
+def polygons(geom) -> list[list[list[float]]]:
+    """Outer rings of a (Multi)Polygon as [[lon, lat], …] lists, the shape pydeck's PolygonLayer takes."""
+    parts = getattr(geom, "geoms", [geom])
+    return [[[round(x, 6), round(y, 6)] for x, y in p.exterior.coords] for p in parts]
+
+
+def event_bins(con, filters: Filters, cell: float = 0.01) -> pd.DataFrame:
+    return run(con, "event_bins", filters, cell=cell, max_points=MAX_POINTS)
+
+
+def patrol_tracks(con, filters: Filters, day: date, worker: str = "") -> pd.DataFrame:
+    df = run(con, "patrol_tracks", filters, day=pd.Timestamp(day), worker=worker or "", max_tracks=MAX_TRACKS)
+    df["path"] = [[[round(x, 6), round(y, 6)] for x, y in shapely.from_wkt(t).coords] for t in df["track"]]
+    return df.drop(columns=["track"])
+
+
+def bounds(shapes: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    geoms = [shapely.from_geojson(b) for b in shapes["boundary"] if b]
+    if not geoms:
+        pts = shapes.dropna(subset=["lon", "lat"])
+        if pts.empty:
+            return None
+        return pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()
+    return tuple(shapely.GeometryCollection(geoms).bounds)
+
+
+def to_geojson(geom) -> str:
+    return json.dumps(json.loads(shapely.to_geojson(geom)))

@@ -1,0 +1,148 @@
+"""pydeck map pieces that work offline: a blank (or intranet-tile) style served as a data URL, the district and
+grid boundaries as the base map, a grid choropleth coloured 蓝/黄/红 against the target (or by quantiles), event
+density from server-side bins, patrol tracks. Used by the map page and reusable elsewhere."""
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from metrics import geo
+from metrics.config import load_config
+from metrics.registry import METRICS
+from metrics.status import status
+
+from . import format as fmt
+
+MAP_CONFIG = Path(__file__).resolve().parent.parent / "data" / "map.toml"
+STATUS_RGB = {"blue": [31, 111, 209, 190], "yellow": [224, 168, 0, 190], "red": [214, 69, 65, 190]}
+NO_VALUE = [200, 205, 210, 150]
+SEQUENTIAL = [[222, 235, 247, 200], [158, 202, 225, 200], [107, 174, 214, 200], [49, 130, 189, 200],
+              [8, 81, 156, 210]]
+FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+
+
+def map_config() -> dict:
+    return tomllib.loads(MAP_CONFIG.read_text(encoding="utf-8")).get("map", {})
+
+
+def style_url(cfg: dict | None = None) -> str:
+    """A MapLibre style as a data URL: a plain background, plus the intranet raster tiles when configured.
+    (map_style=None would make the browser fetch a public style; a data URL fetches nothing.)"""
+    cfg = cfg if cfg is not None else map_config()
+    style = {"version": 8, "sources": {},
+             "layers": [{"id": "bg", "type": "background",
+                         "paint": {"background-color": cfg.get("background", "#eef2f5")}}]}
+    if cfg.get("tile_url"):
+        style["sources"]["intranet"] = {"type": "raster", "tiles": [cfg["tile_url"]], "tileSize": 256}
+        style["layers"].append({"id": "intranet", "type": "raster", "source": "intranet"})
+    return "data:application/json," + urllib.parse.quote(json.dumps(style))
+
+
+def colour_scale(metric_id: str, values: pd.Series):
+    """(colour per value, legend rows). With a target: 蓝/黄/红; otherwise five quantile classes."""
+    cfg = load_config()
+    if metric_id in cfg.targets:
+        colours = [STATUS_RGB.get(status(metric_id, None if fmt.is_missing(v) else v, cfg), NO_VALUE)
+                   for v in values]
+        t = cfg.targets[metric_id]
+        word = "≥" if t.get("direction", "higher") == "higher" else "≤"
+        legend = [("蓝 · 达标", STATUS_RGB["blue"], f"{word} {fmt.value(metric_id, t['target'])}"),
+                  ("黄 · 关注", STATUS_RGB["yellow"], "差距在容差内"),
+                  ("红 · 预警", STATUS_RGB["red"], "差距超出容差"), ("无数据", NO_VALUE, "—")]
+        return colours, legend
+    v = pd.to_numeric(values, errors="coerce")
+    finite = v.dropna()
+    if finite.empty:
+        return [NO_VALUE] * len(values), [("无数据", NO_VALUE, "—")]
+    edges = np.unique(np.quantile(finite, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+    classes = np.clip(np.searchsorted(edges, v.fillna(-np.inf), side="right") - 1, 0, max(len(edges) - 2, 0))
+    colours = [NO_VALUE if math.isnan(x) else SEQUENTIAL[min(int(c), 4)] for x, c in zip(v, classes)]
+    legend = [(f"{fmt.value(metric_id, edges[i])} – {fmt.value(metric_id, edges[i + 1])}", SEQUENTIAL[min(i, 4)], "")
+              for i in range(max(len(edges) - 1, 1)) if len(edges) > 1] + [("无数据", NO_VALUE, "")]
+    return colours, legend
+
+
+def choropleth_records(shapes: pd.DataFrame, values: pd.DataFrame, metric_id: str, selected=()) -> tuple:
+    """One record per polygon part with flat fields for the Chinese tooltip; and the legend."""
+    merged = shapes.merge(values[["grid_id", "value", "numerator", "denominator"]], on="grid_id", how="left")
+    colours, legend = colour_scale(metric_id, merged["value"])
+    label = METRICS[metric_id].label
+    records = []
+    for (_, r), colour in zip(merged.iterrows(), colours):
+        if not r["boundary"]:
+            continue
+        for ring in geo.polygons(shapely.from_geojson(r["boundary"])):
+            records.append({
+                "polygon": ring, "fill": colour, "grid_id": r["grid_id"], "grid_name": r["grid_name"],
+                "street": r["street"], "community": r["community"], "indicator": label,
+                "value": None if fmt.is_missing(r["value"]) else float(r["value"]),
+                "value_text": fmt.value(metric_id, r["value"]),
+                "basis": fmt.fraction(metric_id, r["numerator"], r["denominator"]),
+                "line": [20, 20, 20, 255] if r["grid_id"] in selected else [255, 255, 255, 200],
+                "width": 4 if r["grid_id"] in selected else 1,
+            })
+    return records, legend
+
+
+def grid_layer(records) -> pdk.Layer:
+    return pdk.Layer("PolygonLayer", records, id="grids", get_polygon="polygon", get_fill_color="fill",
+                     get_line_color="line", get_line_width="width", line_width_units='"pixels"', stroked=True,
+                     filled=True, pickable=True, auto_highlight=True)
+
+
+def outline_layer(geom, width: int = 3, colour=(40, 40, 40, 255), layer_id: str = "district") -> pdk.Layer:
+    data = [{"path": ring} for ring in geo.polygons(geom)]
+    return pdk.Layer("PathLayer", data, id=layer_id, get_path="path", get_color=list(colour),
+                     get_width=width, width_units='"pixels"', pickable=False)
+
+
+def density_layer(bins: pd.DataFrame) -> pdk.Layer:
+    return pdk.Layer("HeatmapLayer", bins[["lon", "lat", "events"]].to_dict("records"), id="events",
+                     get_position=["lon", "lat"], get_weight="events", radius_pixels=40, opacity=0.6,
+                     aggregation='"SUM"')
+
+
+def tracks_layer(tracks: pd.DataFrame) -> pdk.Layer:
+    data = [{"path": p, "patrol_id": i, "worker_id": w, "grid_id": g,
+             "time": f"{s:%H:%M}–{e:%H:%M}" if pd.notna(e) else f"{s:%H:%M}"}
+            for p, i, w, g, s, e in zip(tracks["path"], tracks["patrol_id"], tracks["worker_id"], tracks["grid_id"],
+                                        tracks["started_at"], tracks["ended_at"])]
+    return pdk.Layer("PathLayer", data, id="tracks", get_path="path", get_color=[230, 126, 34, 230], get_width=4,
+                     width_units='"pixels"', pickable=True)
+
+
+def view_for(bounds) -> pdk.ViewState:
+    if bounds is None:
+        return pdk.ViewState(longitude=106.68, latitude=35.54, zoom=9)
+    x0, y0, x1, y1 = bounds
+    span = max(x1 - x0, (y1 - y0) * 1.4, 1e-3)
+    zoom = max(3.0, min(16.0, math.log2(360 / span) + 0.6))
+    return pdk.ViewState(longitude=(x0 + x1) / 2, latitude=(y0 + y1) / 2, zoom=zoom, pitch=0)
+
+
+TOOLTIP = {
+    "html": "<b>{grid_name}</b>（{grid_id}）<br/>{community} · {street}<br/>{indicator}：<b>{value_text}</b>"
+            "<br/>{basis}",
+    "style": {"fontFamily": "Noto Sans CJK SC, Microsoft YaHei, sans-serif", "fontSize": "14px",
+              "backgroundColor": "#1f2d3d", "color": "#fff"},
+}
+
+
+def deck(layers, view_state, cfg: dict | None = None) -> pdk.Deck:
+    return pdk.Deck(layers=layers, initial_view_state=view_state, map_style=style_url(cfg), tooltip=TOOLTIP)
+
+
+def legend_html(title: str, rows) -> str:
+    items = "".join(f"<div style='display:flex;align-items:center;gap:8px;margin:3px 0'>"
+                    f"<span style='width:18px;height:14px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
+                    f"border:1px solid #999;display:inline-block'></span><span>{name}</span>"
+                    f"<span style='color:#667'>{note}</span></div>" for name, c, note in rows)
+    return f"<div style='font-size:0.9rem'><b>{title}</b>{items}</div>"
