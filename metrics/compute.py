@@ -33,10 +33,13 @@ class Filters:
     programmes: tuple = ()
     workers: tuple = ()
     departments: tuple = ()
+    scope: tuple | None = None      # the streets the user may see (None: all); intersected with every query
 
     def __post_init__(self):
         for name in FILTER_COLUMNS:
             object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+        if self.scope is not None:
+            object.__setattr__(self, "scope", tuple(self.scope))
         if self.date_to < self.date_from:
             raise ValueError("date_to is before date_from")
 
@@ -86,6 +89,9 @@ def _where(src, filters: Filters, params: dict) -> str:
         if values and column in src.filters:
             params[f"f_{name}"] = list(values)
             where.append(f"list_contains($f_{name}, {column})")
+    if filters.scope is not None:              # every source has a street: the scope always applies
+        params["scope"] = list(filters.scope)
+        where.append("list_contains($scope, street)")
     return " and ".join(where) or "true"
 
 

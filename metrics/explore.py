@@ -75,6 +75,9 @@ def _where(ds: Dataset, filters: Filters, column_filters: dict, params: dict) ->
         params["from_ts"] = pd.Timestamp(filters.date_from)
         params["to_excl"] = pd.Timestamp(filters.date_to) + pd.Timedelta(days=1)
     available = set(ds.dims) | set(ds.numeric) | set(ds.columns)
+    if filters.scope is not None:
+        params["scope"] = list(filters.scope)
+        where.append("list_contains($scope, street)")
     for name, column in FILTER_COLUMNS.items():
         values = getattr(filters, name)
         if values and column in available:

@@ -23,6 +23,8 @@ def _bind(filters: Filters, **extra) -> dict:
     p = {k: v for k, v in _params(filters, load_config()).items() if not k.startswith("_")}
     for name in FILTER_COLUMNS:
         p[f"f_{name}"] = list(getattr(filters, name))
+    p["scope_all"] = filters.scope is None
+    p["scope"] = list(filters.scope or ())
     p.update(extra)
     return p
 

@@ -70,6 +70,9 @@ def _units(con, filters: Filters, level: str) -> list[str]:
         if getattr(filters, name):
             sql += f" and list_contains(${name}, {column})"
             params[name] = list(getattr(filters, name))
+    if filters.scope is not None:
+        sql += " and list_contains($scope, street)"
+        params["scope"] = list(filters.scope)
     return sorted(r[0] for r in con.execute(sql, params).fetchall())
 
 

@@ -5,6 +5,7 @@ select round(lon / $cell) * $cell as lon, round(lat / $cell) * $cell as lat, cou
 from v_events
 where reported_at >= $from_ts and reported_at < $to_excl
   and lon is not null and lat is not null
+  and ($scope_all or list_contains($scope, street))
   and (len($f_streets) = 0 or list_contains($f_streets, street))
   and (len($f_communities) = 0 or list_contains($f_communities, community))
   and (len($f_grids) = 0 or list_contains($f_grids, grid_id))

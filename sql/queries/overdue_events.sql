@@ -8,6 +8,7 @@ from v_events
 where reported_at >= $from_ts and reported_at < $to_excl
   and due_at is not null and due_at < $to_excl
   and (closed_at is null or closed_at > due_at)
+  and ($scope_all or list_contains($scope, street))
   and (len($f_streets) = 0 or list_contains($f_streets, street))
   and (len($f_communities) = 0 or list_contains($f_communities, community))
   and (len($f_grids) = 0 or list_contains($f_grids, grid_id))

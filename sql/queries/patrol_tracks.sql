@@ -5,6 +5,7 @@ from v_patrols
 where track is not null
   and started_at >= $day and started_at < $day + interval 1 day
   and ($worker = '' or worker_id = $worker)
+  and ($scope_all or list_contains($scope, street))
   and (len($f_streets) = 0 or list_contains($f_streets, street))
   and (len($f_communities) = 0 or list_contains($f_communities, community))
   and (len($f_grids) = 0 or list_contains($f_grids, grid_id))

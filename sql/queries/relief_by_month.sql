@@ -3,6 +3,7 @@
 with r as (
     select * from v_relief
     where applied_at >= $from and applied_at <= $to
+      and ($scope_all or list_contains($scope, street))
       and (len($f_streets) = 0 or list_contains($f_streets, street))
       and (len($f_communities) = 0 or list_contains($f_communities, community))
       and (len($f_grids) = 0 or list_contains($f_grids, grid_id))

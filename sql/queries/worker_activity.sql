@@ -28,6 +28,7 @@ left join p using (worker_id)
 left join e using (worker_id)
 left join d using (worker_id)
 where w.active
+  and ($scope_all or list_contains($scope, w.street))
   and (len($f_streets) = 0 or list_contains($f_streets, w.street))
   and (len($f_communities) = 0 or list_contains($f_communities, w.community))
   and (len($f_grids) = 0 or list_contains($f_grids, w.grid_id))

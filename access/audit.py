@@ -1,0 +1,61 @@
+"""The audit log: a DuckDB file beside the store (<store>.audit.duckdb), written by the app and read by admins."""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from data.store import SQL_DIR, default_db_path
+
+_LOCK = threading.Lock()
+
+
+def audit_path(store_path: str | Path | None = None) -> Path:
+    p = Path(store_path) if store_path is not None else default_db_path()
+    return p.with_name(p.name + ".audit.duckdb") if p.suffix != ".duckdb" else p.with_suffix(".audit.duckdb")
+
+
+def _connect(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute((SQL_DIR / "audit" / "01_audit_log.sql").read_text(encoding="utf-8"))
+    return con
+
+
+def record(action: str, username: str | None, role: str | None, detail: dict | None = None, ok: bool = True,
+           store_path=None) -> None:
+    with _LOCK:
+        con = _connect(audit_path(store_path))
+        try:
+            con.execute("insert into audit_log values (?, ?, ?, ?, ?, ?)",
+                        [datetime.now().replace(microsecond=0), username, role, action,
+                         json.dumps(detail or {}, ensure_ascii=False, default=str), ok])
+        finally:
+            con.close()
+
+
+def recent_failures(username: str, minutes: int, store_path=None) -> int:
+    """Failed logins for a username since its last success, within the last `minutes`."""
+    with _LOCK:
+        con = _connect(audit_path(store_path))
+        try:
+            since = datetime.now() - timedelta(minutes=minutes)
+            return con.execute(
+                "select count(*) from audit_log where username = ? and action = 'login_failed' and at >= ? "
+                "and at > coalesce((select max(at) from audit_log where username = ? and action = 'login'), "
+                "timestamp '1970-01-01')", [username, since, username]).fetchall()[0][0]
+        finally:
+            con.close()
+
+
+def entries(limit: int = 500, store_path=None) -> pd.DataFrame:
+    with _LOCK:
+        con = _connect(audit_path(store_path))
+        try:
+            return con.execute("select * from audit_log order by at desc limit ?", [limit]).df()
+        finally:
+            con.close()

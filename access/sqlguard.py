@@ -1,0 +1,116 @@
+"""The SQL tab's guard: a query may read only the dashboard's tables, seen through views restricted to the
+user's scope and with personal columns hidden or masked by role.
+
+DuckDB parses the query (json_serialize_sql); every table it names must be one of the views below, unqualified,
+or a CTE the query defines; table functions (read_csv, query_table, …) and qualified names (main.events,
+information_schema.tables) are refused. The views are then prepended as CTEs of the same names, so the
+query's `events` is the restricted view, never the table. The connection itself is read-only with external
+access disabled and its configuration locked, so files stay out of reach even past this check.
+"""
+from __future__ import annotations
+
+import json
+
+from .accounts import User
+
+VIEWS = ("grids", "workers", "events", "relief", "patrols", "manual_scores")
+
+
+class Refused(Exception):
+    pass
+
+
+def _personal(expr: str, kind: str, mode: str) -> str:
+    if mode == "full":
+        return expr
+    if mode == "none":
+        return "cast(null as varchar)"
+    return {"name": f"gg_mask_name({expr})", "phone": f"gg_mask_phone({expr})", "id": f"gg_mask_id({expr})",
+            "text": f"gg_mask_text({expr})"}[kind]
+
+
+def view_sql(user: User) -> dict[str, tuple[str, dict]]:
+    """name → (SQL, params) of each view as this user may see it."""
+    scoped = user.scope is not None
+    streets = list(user.scope or ())
+    in_scope = "list_contains($scope, street)" if scoped else "true"
+    grids_in_scope = f"(select grid_id from main.grids where {in_scope})"
+    m = user.role.personal
+    p = {"scope": streets} if scoped else {}
+    return {
+        "grids": (f"select * from main.grids where {in_scope}", p),
+        "workers": (f"select * replace ({_personal('name', 'name', m)} as name, {_personal('phone', 'phone', m)} "
+                    f"as phone) from main.workers where grid_id in {grids_in_scope}", p),
+        "events": (f"select * replace ({_personal('description', 'text', m)} as description, "
+                   f"{_personal('reporter_name', 'name', m)} as reporter_name, "
+                   f"{_personal('reporter_phone', 'phone', m)} as reporter_phone) "
+                   f"from main.events where grid_id in {grids_in_scope}", p),
+        "relief": (f"select * replace ({_personal('applicant_name', 'name', m)} as applicant_name, "
+                   f"{_personal('id_number', 'id', m)} as id_number) from main.relief "
+                   f"where grid_id in {grids_in_scope}", p),
+        "patrols": (f"select * from main.patrols where grid_id in {grids_in_scope}", p),
+        "manual_scores": ("select * from main.manual_scores where "
+                          + ("true" if not scoped else
+                             "(level = 'street' and list_contains($scope, unit)) or (level = 'community' and unit in "
+                             "(select community from main.grids where list_contains($scope, street))) or "
+                             "(level = 'grid' and unit in (select grid_id from main.grids "
+                             "where list_contains($scope, street)))"), p),
+    }
+
+
+def _walk(node, tables: list, functions: list, ctes: set):
+    if isinstance(node, dict):
+        t = node.get("type")
+        if t == "BASE_TABLE":
+            tables.append((node.get("catalog_name", ""), node.get("schema_name", ""), node.get("table_name", "")))
+        elif t == "TABLE_FUNCTION":
+            functions.append(node.get("function", {}).get("function_name", "?"))
+        cte_map = node.get("cte_map")
+        if isinstance(cte_map, dict):
+            for entry in cte_map.get("map", []):
+                ctes.add(str(entry.get("key", "")).lower())
+        for v in node.values():
+            _walk(v, tables, functions, ctes)
+    elif isinstance(node, list):
+        for v in node:
+            _walk(v, tables, functions, ctes)
+
+
+def guard(cursor, sql: str, user: User) -> tuple[str, dict]:
+    """The query to run (views prepended) and its parameters, or Refused with a Chinese reason."""
+    text = sql.strip().rstrip(";").strip()
+    if not text:
+        raise Refused("请输入查询语句。")
+    parsed = json.loads(cursor.execute("select json_serialize_sql($q)", {"q": text}).fetchall()[0][0])
+    if parsed.get("error"):
+        raise Refused(f"无法解析查询：{parsed.get('error_message', '')}")
+    statements = parsed.get("statements", [])
+    if len(statements) != 1:
+        raise Refused("一次只能执行一条查询语句。")
+    tables, functions, ctes = [], [], set()
+    _walk(statements[0], tables, functions, ctes)
+    if functions:
+        raise Refused(f"不允许使用表函数 {', '.join(sorted(set(functions)))}：只能查询看板提供的数据表。")
+    allowed = set(VIEWS) | ctes
+    for catalog, schema, table in tables:
+        if catalog or schema or table.lower() not in allowed:
+            name = ".".join(x for x in (catalog, schema, table) if x)
+            raise Refused(f"不允许访问“{name}”：可查询的表为 {'、'.join(VIEWS)}。")
+    views = view_sql(user)
+    used = [v for v in VIEWS if any(t.lower() == v for _, _, t in tables)]
+    params: dict = {}
+    ctes_sql = []
+    for v in used:
+        body, p = views[v]
+        ctes_sql.append(f"{v} as ({body})")
+        params.update(p)
+    if not ctes_sql:
+        return text, params
+    head = text.lstrip()
+    if head[:4].lower() == "with":
+        rest = head[4:].lstrip()
+        recursive = rest[:9].lower() == "recursive"
+        if recursive:
+            rest = rest[9:].lstrip()
+        return f"with {'recursive ' if recursive else ''}{', '.join(ctes_sql)}, {rest}", params
+    return f"with {', '.join(ctes_sql)} {text}", params
