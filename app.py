@@ -1,4 +1,4 @@
-"""Entry point: page config, navigation and the shared sidebar filters. No SQL here."""
+"""Entry point: page config, login, navigation for the user's role and the shared sidebar filters. No SQL here."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,15 +6,22 @@ from pathlib import Path
 import streamlit as st
 
 from metrics import labels
+from ui import auth
 from ui import filters as flt
-from ui.nav import PAGES
+from ui.nav import pages_for
 
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"   # local: no icon CDN
 st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if flt.kiosk() else "auto")
 
+user = auth.current_user()
+if user is None:
+    st.navigation([st.Page(auth.login_page, title="登录", url_path="login", default=True)], position="hidden").run()
+    st.stop()
+st.session_state["_user"] = user
+
 groups: dict[str, list] = {}
-for i, spec in enumerate(PAGES):
+for i, spec in enumerate(pages_for(user)):
     groups.setdefault(spec.group, []).append(
         st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(i == 0)))
 
@@ -26,5 +33,11 @@ if flt.kiosk():
     st.session_state["_filters"] = None
 else:
     page = st.navigation(groups)
-    st.session_state["_filters"] = flt.sidebar()
+    with st.sidebar:
+        st.caption(f"{user.name} · {user.role.label}"
+                   + ("" if user.scope is None else f" · 范围：{'、'.join(user.scope)}"))
+        if st.button("退出登录", key="logout"):
+            auth.logout()
+            st.rerun()
+    st.session_state["_filters"] = flt.sidebar(user.scope)
 page.run()

@@ -45,8 +45,8 @@ def recent_failures(username: str, minutes: int, store_path=None) -> int:
         try:
             since = datetime.now() - timedelta(minutes=minutes)
             return con.execute(
-                "select count(*) from audit_log where username = ? and action = 'login_failed' and at >= ? "
-                "and at > coalesce((select max(at) from audit_log where username = ? and action = 'login'), "
+                "select count(*) from audit_log where username = ? and action = 'login_failed' and logged_at >= ? "
+                "and logged_at > coalesce((select max(logged_at) from audit_log where username = ? and action = 'login'), "
                 "timestamp '1970-01-01')", [username, since, username]).fetchall()[0][0]
         finally:
             con.close()
@@ -56,6 +56,6 @@ def entries(limit: int = 500, store_path=None) -> pd.DataFrame:
     with _LOCK:
         con = _connect(audit_path(store_path))
         try:
-            return con.execute("select * from audit_log order by at desc limit ?", [limit]).df()
+            return con.execute("select * from audit_log order by logged_at desc limit ?", [limit]).df()
         finally:
             con.close()

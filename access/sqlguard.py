@@ -91,6 +91,12 @@ def guard(cursor, sql: str, user: User) -> tuple[str, dict]:
     _walk(statements[0], tables, functions, ctes)
     if functions:
         raise Refused(f"不允许使用表函数 {', '.join(sorted(set(functions)))}：只能查询看板提供的数据表。")
+    existing = {r[0].lower() for r in cursor.execute(
+        "select table_name from duckdb_tables() union select view_name from duckdb_views()").fetchall()}
+    clash = sorted(ctes & (existing | set(VIEWS)))
+    if clash:
+        # a CTE named like a real table could make the same name mean the table elsewhere in the query
+        raise Refused(f"子查询名称“{clash[0]}”与数据表重名，请换一个名称。")
     allowed = set(VIEWS) | ctes
     for catalog, schema, table in tables:
         if catalog or schema or table.lower() not in allowed:

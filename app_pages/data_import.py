@@ -15,6 +15,10 @@ from ui import conn
 MAPPINGS = sorted((Path(ingest.__file__).parent / "mappings").glob("*.toml"))
 KIND_OPTIONS = ["auto", "grids", "workers", "events", "relief", "patrols", "manual_scores"]
 
+user = st.session_state.get("_user")
+if user is None or not user.role.admin:
+    st.error("仅管理员可导入数据。")
+    st.stop()
 ui.inject_css()
 st.title("数据导入")
 st.caption("支持 CSV（UTF-8 / GBK，自动识别）、XLSX、Parquet；中文表头或标准列名。默认整批校验：任何一行不合规则全部不入库。"
@@ -91,7 +95,13 @@ if files:
                 results = ingest.ingest_files(con, chosen, paths, mapping_path=mapping, coords_default=coords,
                                               skip_invalid=skip, progress=lambda x, m: bar.progress(min(x, 1.0), m),
                                               display_names=[p.name for p in paths], dry_run=validate,
-                                              user=st.session_state.get("user", "dashboard"))
+                                              user=user.username)
+            if not validate:
+                from ui import auth
+                auth.log("import", {"kind": chosen, "files": [r.file for r in results],
+                                    "stored": [r.rows_stored for r in results],
+                                    "refused": [r.rows_refused for r in results]},
+                         ok=all(r.stored for r in results))
             bar.progress(1.0, "完成")
             if validate and all(not len(r.errors) for r in results):
                 st.success("校验通过：" + "；".join(f"{r.file} 共 {r.rows_in_file} 行" for r in results)

@@ -1,24 +1,36 @@
 """自助分析: pick a dataset, filter on any column, group by up to two dimensions, choose a measure or a registered
 indicator, see a chart and a pivot table, export CSV / XLSX with Chinese headers; a read-only SQL tab."""
-import io
-
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from metrics import explore, labels
 from metrics.registry import METRICS, SOURCES
+from access import sqlguard
+from ui import auth
 from ui import components as ui
 from ui import data
 from ui import filters as flt
 from ui import format as fmt
 from ui.conn import cursor
+from ui.export import to_csv, to_xlsx
 
 L = explore.COLUMN_LABELS
 f = flt.current()
+user = st.session_state["_user"]
 ui.inject_css()
 st.title("自助分析")
-st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.date_to)} · 个人信息字段不在此处提供")
+PERSONAL_NOTE = {"none": "不显示个人信息", "masked": "个人信息已脱敏", "full": "含个人信息（管理员）"}
+st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.date_to)} · "
+           f"{PERSONAL_NOTE[user.role.personal]}")
+
+
+def audited(what: str, frame, fmt_: str):
+    """on_click of a download: record who exported what (rows, columns, filters)."""
+    def cb():
+        auth.log("export", {"what": what, "format": fmt_, "rows": len(frame), "columns": list(map(str, frame.columns)),
+                            "filters": {k: v for k, v in vars(f).items() if v}})
+    return cb
 
 tab_pivot, tab_records, tab_sql = st.tabs(["分组汇总", "明细记录", "SQL 查询（只读）"])
 
@@ -116,16 +128,14 @@ with tab_pivot:
                                            "numerator": "分子", "denominator": "分母"})
             st.dataframe(export, hide_index=True)
         e1, e2 = st.columns(2)
-        e1.download_button("导出 CSV", export.to_csv(index=False).encode("utf-8-sig"), "自助分析.csv", "text/csv",
-                           key="dl_csv")
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-            export.to_excel(xw, index=False, sheet_name="汇总")
-        e2.download_button("导出 Excel", buf.getvalue(), "自助分析.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+        e1.download_button("导出 CSV", to_csv(export), "自助分析.csv", "text/csv",
+                           key="dl_csv", on_click=audited("汇总", export, "csv"))
+        e2.download_button("导出 Excel", to_xlsx(export, "汇总"), "自助分析.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
+                           on_click=audited("汇总", export, "xlsx"))
 
 with tab_records:
-    recs, total = explore.records(cursor(), name, f, col_filters, limit=1000)
+    recs, total = explore.records(cursor(), name, f, col_filters, limit=1000, personal=user.role.personal)
     st.markdown(f"共 **{total:,}** 条记录" + ("，显示最新 1,000 条" if total > 1000 else ""))
     if recs.empty:
         ui.empty("所选范围内没有记录。")
@@ -137,23 +147,24 @@ with tab_records:
         view = view.rename(columns=lambda c: L.get(c, c))
         st.dataframe(view, hide_index=True, height=420)
         r1, r2 = st.columns(2)
-        r1.download_button("导出明细 CSV", view.to_csv(index=False).encode("utf-8-sig"), f"{ds.label}明细.csv",
-                           "text/csv", key="dl_rec_csv")
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-            view.to_excel(xw, index=False, sheet_name=f"{ds.label}明细")
-        r2.download_button("导出明细 Excel", buf.getvalue(), f"{ds.label}明细.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_rec_xlsx")
+        r1.download_button("导出明细 CSV", to_csv(view), f"{ds.label}明细.csv",
+                           "text/csv", key="dl_rec_csv", on_click=audited(f"{ds.label}明细", view, "csv"))
+        r2.download_button("导出明细 Excel", to_xlsx(view, f"{ds.label}明细"), f"{ds.label}明细.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_rec_xlsx",
+                           on_click=audited(f"{ds.label}明细", view, "xlsx"))
 
 with tab_sql:
-    st.caption("只读：只能查询，不能写入、挂载数据库或读取文件；最多返回 10,000 行，单次查询限时 10 秒。"
-               "可用视图：v_events、v_relief、v_patrols、v_grids、v_workers 等。")
-    sql = st.text_area("SQL", "select street, count(*) as 事件数\nfrom v_events\ngroup by street\norder by 2 desc",
-                       height=140, key="sql")
+    st.caption("只读：只能查询看板数据表 " + "、".join(sqlguard.VIEWS) + "（已按您的权限限定范围"
+               + ("、个人信息已脱敏" if user.role.personal == "masked" else "、不含个人信息" if user.role.personal == "none"
+                  else "") + "）；不能写入、挂载数据库或读取文件；最多返回 10,000 行，单次查询限时 10 秒。")
+    sql = st.text_area("SQL", "select g.street, count(*) as 事件数\nfrom events e join grids g using (grid_id)\n"
+                       "group by g.street\norder by 2 desc", height=140, key="sql")
     if st.button("执行查询", key="run_sql", type="primary"):
         try:
-            df, truncated = explore.run_sql(cursor(), sql)
+            df, truncated = explore.run_sql(cursor(), sql, user=user)
+            auth.log("sql", {"query": sql, "rows": len(df)})
             st.dataframe(df, hide_index=True)
             st.caption(f"{len(df):,} 行" + ("（已截断到 10,000 行）" if truncated else ""))
         except explore.QueryRefused as e:
+            auth.log("refused", {"via": "sql", "query": sql, "reason": str(e)}, ok=False)
             st.error(str(e))

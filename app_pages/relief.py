@@ -13,6 +13,7 @@ from ui import format as fmt
 
 SMALL = 5
 f = flt.current()
+exact = st.session_state["_user"].role.small_counts_exact     # only roles with personal data see small counts
 ui.inject_css()
 st.title("社会救助")
 st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.date_to)}（按申请日期选入）· "
@@ -21,7 +22,7 @@ st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.
 progs = st.multiselect("救助类别", list(labels.PROGRAMME), format_func=labels.PROGRAMME.get, key="prog",
                        bind="query-params", placeholder="全部类别")
 f = f.with_(programmes=tuple(progs))
-grid_level = bool(f.grids)
+grid_level = bool(f.grids) and not exact
 
 
 def small(v, n=None) -> str:
@@ -93,7 +94,7 @@ frames = data.metrics(["relief_households", "relief_persons", "relief_amount_yua
 u = frames["relief_households"][[key, "value"]].rename(columns={"value": "hh"})
 for mid in ("relief_persons", "relief_amount_yuan", "relief_approval_days"):
     u = u.merge(frames[mid][[key, "value"]].rename(columns={"value": mid}), on=key, how="left")
-below_street = level == "grid"
+below_street = level == "grid" and not exact
 st.dataframe(pd.DataFrame({
     {"street": "街道", "community": "社区", "grid": "网格"}[level]: u[key],
     "户数": [f"<{SMALL}" if below_street and 0 < v < SMALL else fmt.number(v) for v in u["hh"]],

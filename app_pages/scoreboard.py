@@ -43,7 +43,8 @@ def kiosk_filters():
     preset = st.query_params.get("period", "上月")
     d_from, d_to = flt.preset_range(preset if preset in flt.PRESETS[:-1] else "上月", flt.today())
     from metrics.compute import Filters
-    return Filters(d_from, d_to)
+    user = st.session_state["_user"]
+    return Filters(d_from, d_to, scope=user.scope)
 
 
 KIOSK_CSS = """

@@ -2,6 +2,7 @@
 indicator layer's for the same filters, a filter change changes them, a URL restores the view, kiosk hides chrome."""
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,8 +34,10 @@ def demo_db(tmp_path_factory):
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("GRIDGOV_DB", str(demo_db))
 
-    def make(page: str | None = None, **query):
+    def make(page: str | None = None, user: str = "admin", **query):
         at = AppTest.from_file(APP, default_timeout=60)
+        if user:
+            at.session_state["_auth"] = {"username": user, "last": time.time()}
         for k, v in query.items():
             at.query_params[k] = v
         at.run()

@@ -39,6 +39,13 @@ def preset_range(preset: str, ref: date) -> tuple[date, date]:
 
 def _cascade(h):
     streets = [ALL] + sorted(h["street"].unique())
+    asked = st.query_params.get("street")
+    if asked and asked not in streets and "street" not in st.session_state:
+        # a link to a street outside this user's scope: refuse visibly and record it
+        from . import auth
+
+        auth.log("refused", {"reason": "street outside scope", "street": asked, "via": "url"}, ok=False)
+        st.sidebar.warning(f"无权查看“{asked}”的数据，已显示您有权查看的范围。")
     street = st.sidebar.selectbox("街道", streets, key="street", bind="query-params", persist_state="session")
     sub = h if street == ALL else h[h["street"] == street]
     communities = [ALL] + sorted(sub["community"].unique())
@@ -54,8 +61,8 @@ def _cascade(h):
     return street, community, grid
 
 
-def sidebar() -> Filters:
-    """Render the global filters and return them as a Filters value."""
+def sidebar(scope: tuple | None = None) -> Filters:
+    """Render the global filters and return them as a Filters value within the user's scope (None: all)."""
     st.sidebar.markdown("#### 筛选")
     preset = st.sidebar.selectbox("统计期", PRESETS, index=PRESETS.index("上月"), key="period",
                                   bind="query-params", persist_state="session")
@@ -69,8 +76,10 @@ def sidebar() -> Filters:
     else:
         d_from, d_to = preset_range(preset, today())
     h = data.hierarchy()
+    if scope is not None:
+        h = h[h["street"].isin(scope)]
     street, community, grid = _cascade(h)
-    return Filters(d_from, d_to,
+    return Filters(d_from, d_to, scope=scope,
                    streets=() if street == ALL else (street,),
                    communities=() if community == ALL else (community,),
                    grids=() if grid == ALL else (grid,))
@@ -94,9 +103,8 @@ def level_of(f: Filters) -> str:
 def current() -> Filters:
     """The filters the entry point rendered for this run."""
     f = st.session_state.get("_filters")
-    if f is None:                    # a page run on its own (tests): render the sidebar here
-        f = sidebar()
-        st.session_state["_filters"] = f
+    if f is None:
+        raise RuntimeError("filters are rendered by app.py before the page runs")
     return f
 
 

@@ -12,6 +12,7 @@ class PageSpec:
     icon: str
     url_path: str
     group: str = "看板"
+    admin_only: bool = False
 
 
 PAGES = [
@@ -22,9 +23,15 @@ PAGES = [
     PageSpec("app_pages/relief.py", "社会救助", ":material/volunteer_activism:", "relief"),
     PageSpec("app_pages/patrols.py", "网格巡查", ":material/directions_walk:", "patrols"),
     PageSpec("app_pages/explorer.py", "自助分析", ":material/query_stats:", "explorer", "分析"),
-    PageSpec("app_pages/data_import.py", "数据导入", ":material/upload_file:", "import", "数据"),
+    PageSpec("app_pages/data_import.py", "数据导入", ":material/upload_file:", "import", "数据", admin_only=True),
+    PageSpec("app_pages/audit.py", "审计日志", ":material/policy:", "audit", "数据", admin_only=True),
     PageSpec("app_pages/status.py", "数据状态", ":material/database:", "status", "数据"),
 ]
+
+
+def pages_for(user) -> list[PageSpec]:
+    """The pages a user may open (admin pages only for admins)."""
+    return [p for p in PAGES if not p.admin_only or (user is not None and user.role.admin)]
 
 
 def url_of(spec: PageSpec) -> str:

@@ -2,7 +2,7 @@
 -- Grain: one row per action. Kept in its own DuckDB file beside the store (the store is opened read-only by the
 -- dashboard, and an audit write must never wait for or block an import).
 create table if not exists audit_log (
-    at        timestamp not null,
+    logged_at timestamp not null,
     username  varchar,
     role      varchar,
     action    varchar not null,   -- login · login_failed · login_locked · logout · import · export · sql · refused
