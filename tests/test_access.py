@@ -5,51 +5,28 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from access import accounts, audit, sqlguard
-from data import demo, store
+from access import accounts, audit
+from data import store
 from metrics import explore
 from metrics.compute import Filters, compute
+from tests.conftest import DEMO_END
 from ui.nav import PAGES, pages_for
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-END = date.today() - timedelta(days=1)
 OTHERS = ("中街街道", "西郊街道")
 CFG = accounts.load()
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("access") / "demo.duckdb"
-    con = store.connect(path)
-    demo.generate(con, seed=11, end=END)
-    con.close()
-    return path
+END = DEMO_END
 
 
 @pytest.fixture
-def app(db, monkeypatch):
-    monkeypatch.setenv("GRIDGOV_DB", str(db))
-
-    def make(user: str | None, page: str | None = None, **query):
-        at = AppTest.from_file(APP, default_timeout=60)
-        if user:
-            at.session_state["_auth"] = {"username": user, "last": time.time()}
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
+def db(demo_db):
+    return demo_db
 
 
 def page_text(at) -> str:
@@ -75,7 +52,7 @@ def audit_rows(db) -> pd.DataFrame:
 
 @pytest.mark.parametrize("spec", [p for p in PAGES if not p.admin_only], ids=lambda p: p.url_path)
 def test_street_staff_sees_only_their_street_on_every_page(app, spec):
-    at = app("dongguan", spec.file)
+    at = app(spec.file, user="dongguan")
     text = page_text(at)
     assert "东关街道" in text
     for other in OTHERS:
@@ -90,13 +67,13 @@ def test_admin_pages_only_for_admins():
 
 
 def test_not_logged_in_shows_only_the_login(app):
-    at = app(None)
+    at = app(user=None)
     assert at.text_input(key="login_user") is not None
     assert not at.metric and not at.dataframe or all("演示" in c.value for c in at.info)
 
 
 def test_url_to_another_street_is_refused_and_audited(app, db):
-    at = app("dongguan", street="中街街道")
+    at = app(user="dongguan", street="中街街道")
     assert any("无权查看“中街街道”" in w.value for w in at.sidebar.warning)
     assert at.sidebar.selectbox(key="street").value != "中街街道"
     text = page_text(at)
@@ -172,7 +149,7 @@ def test_sql_tab_sees_scoped_masked_views(db):
 
 
 def test_sql_tab_in_the_app_refuses_and_audits(app, db):
-    at = app("dongguan", "app_pages/explorer.py")
+    at = app("app_pages/explorer.py", user="dongguan")
     at.text_area(key="sql").set_value("select * from read_csv('/etc/passwd')").run()
     at.button(key="run_sql").click().run()
     assert any("不允许使用表函数" in e.value for e in at.error)
@@ -240,17 +217,17 @@ def test_relief_small_counts_hidden_below_street_level(app, db):
     assert grid, "the demo has grids with a few approved households a month"
     g, community, name = grid[0]
     label = f"{name}（{g}）"                          # bound widgets take their display label from the URL
-    at = app("analyst", "app_pages/relief.py", street="东关街道", community=community, grid=label)
+    at = app("app_pages/relief.py", user="analyst", street="东关街道", community=community, grid=label)
     assert at.sidebar.selectbox(key="grid").value == g
     assert any(m.value == "<5" for m in at.metric)
-    at = app("admin", "app_pages/relief.py", street="东关街道", community=community, grid=label)
+    at = app("app_pages/relief.py", user="admin", street="东关街道", community=community, grid=label)
     assert not any(m.value == "<5" for m in at.metric)
 
 
 # --------------------------------------------------------------------------------------------- login
 
 def test_login_and_rate_limit(app, db):
-    at = app(None)
+    at = app(user=None)
     for _ in range(CFG.max_failures):
         at.text_input(key="login_user").set_value("zhongjie")
         at.text_input(key="login_password").set_value("wrong")
@@ -267,7 +244,7 @@ def test_login_and_rate_limit(app, db):
 
 
 def test_login_success_and_session_expiry(app, db):
-    at = app(None)
+    at = app(user=None)
     at.text_input(key="login_user").set_value("analyst")
     at.text_input(key="login_password").set_value(CFG.demo_passwords["analyst"])
     at.button[0].click().run()

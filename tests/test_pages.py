@@ -2,50 +2,17 @@
 indicator layer's for the same filters, a filter change changes them, a URL restores the view, kiosk hides chrome."""
 from __future__ import annotations
 
-import time
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from data import demo, store
+from data import store
 from metrics.compute import Filters, compute
 from metrics.score import scoreboard
 from ui import filters as flt
 from ui import format as fmt
 from ui.nav import PAGES
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-END = date.today() - timedelta(days=1)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("pages") / "demo.duckdb"
-    con = store.connect(db)
-    demo.generate(con, seed=7, end=END)
-    con.close()
-    return db
-
-
-@pytest.fixture
-def app(demo_db, monkeypatch):
-    monkeypatch.setenv("GRIDGOV_DB", str(demo_db))
-
-    def make(page: str | None = None, user: str = "admin", **query):
-        at = AppTest.from_file(APP, default_timeout=60)
-        if user:
-            at.session_state["_auth"] = {"username": user, "last": time.time()}
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.run()
-        if page is not None:
-            at.switch_page(page).run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
 
 
 def ro(demo_db):
