@@ -72,6 +72,7 @@ def _params(filters: Filters, cfg: Config) -> dict:
         "working_days": working_days(filters.date_from, filters.date_to),
         "required_patrols": p.get("required_patrols_per_week", 3),
         "fresh_days": p.get("fresh_days", 90),
+        "registration_hours": int(p.get("registration_hours", 24)),
         "n_fields": len(fields),
         "_fields": fields,
     }

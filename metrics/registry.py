@@ -139,8 +139,10 @@ METRICS_LIST: list[Metric] = [
     Metric("relief_approval_days", "审批时长(天,中位)", "从申请到审批的天数中位数", "days", "lower",
            Measure("relief", "median(approval_days)"), Measure("relief", "count(approval_days)"), kind="median"),
     # --- the six items as plain ratios (their parts); item formulas live in metrics/score.py
-    Metric("registered_within_24h_rate", "24小时内立案率", "上报后 24 小时内核实立案的事件 ÷ 期内事件", "rate", "higher",
-           _ev("count(*) filter (where registered_within_24h)"), _ev("count(*)")),
+    Metric("registered_within_24h_rate", "24小时内立案率",
+           "上报后 registration_hours（默认 24）小时内核实立案的事件 ÷ 期内事件", "rate", "higher",
+           _ev("count(*) filter (where registered_at <= reported_at + to_hours($registration_hours))"),
+           _ev("count(*)")),
     Metric("dispute_ontime_rate", "矛盾纠纷按期办结率", "按期结案的纠纷 ÷ 有办理时限的已结案纠纷", "rate", "higher",
            _ev("count(*) filter (where is_dispute and closed_on_time)"),
            _ev("count(*) filter (where is_dispute and has_deadline)")),

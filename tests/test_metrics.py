@@ -364,3 +364,13 @@ def test_cli_metrics_and_scoreboard_json(mcon, tmp_path):
 
     assert _cli("metrics", "--db", db, "--from", "2025-09-01", "--to", "2025-09-14", "--metric", "nope").returncode == 2
     assert _cli("scoreboard", "--db", db, "--from", "2025-09-14", "--to", "2025-09-01").returncode == 2
+
+
+def test_registration_hours_is_configurable(mcon):
+    from metrics.config import parse_config
+
+    text = (ROOT / "data" / "scoring.toml").read_text(encoding="utf-8").replace("registration_hours = 24",
+                                                                              "registration_hours = 48")
+    cfg = parse_config(text)
+    # with 48 h, E2 (25 h) and E7 (48 h) count too: 7 of 8; E8 was never registered
+    assert row(compute(mcon, "registered_within_24h_rate", P, cfg=cfg)) == approx(7 / 8, 7, 8)

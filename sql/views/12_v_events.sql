@@ -12,7 +12,6 @@ select
     e.outcome in ('resolved', 'unresolved') as is_concluded_dispute,
     e.closed_at is not null and e.due_at is not null as has_deadline,
     e.closed_at is not null and e.due_at is not null and e.closed_at <= e.due_at as closed_on_time,
-    e.registered_at is not null and e.registered_at <= e.reported_at + interval 24 hour as registered_within_24h,
     date_diff('second', e.reported_at, e.closed_at) / 3600.0 as hours_to_close,
     date_diff('second', e.reported_at, e.registered_at) / 3600.0 as hours_registered,
     date_diff('second', e.registered_at, e.dispatched_at) / 3600.0 as hours_dispatched,
