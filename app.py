@@ -8,7 +8,7 @@ import streamlit as st
 from metrics import labels
 from ui import auth
 from ui import filters as flt
-from ui.nav import pages_for
+from ui.nav import PAGES, pages_for
 
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"   # local: no icon CDN
 st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wide",
@@ -16,7 +16,12 @@ st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wid
 
 user = auth.current_user()
 if user is None:
-    st.navigation([st.Page(auth.login_page, title="登录", url_path="login", default=True)], position="hidden").run()
+    # Register every page (hidden) so a deep link keeps its page and query through the login, but run only the
+    # login form: after st.rerun() the requested page opens if the user's role may see it.
+    st.navigation([st.Page(spec.file, title=spec.title, url_path=spec.url_path, default=(i == 0))
+                   for i, spec in enumerate(PAGES)],
+                  position="hidden")
+    auth.login_page()
     st.stop()
 st.session_state["_user"] = user
 

@@ -34,7 +34,7 @@ if shapes.empty:
 values = data.metric(metric_id, f.with_(grids=()), ["grid_id"])
 records, legend = maps.choropleth_records(shapes, values, metric_id, selected=set(f.grids))
 layers = [maps.grid_layer(records)]
-for geom in data.street_outlines():
+for geom in data.street_outlines(f.scope):
     layers.append(maps.outline_layer(geom, width=2, colour=[90, 90, 90, 220], layer_id=f"street{len(layers)}"))
 outline = data.district_outline()
 if outline is not None:

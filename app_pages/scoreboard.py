@@ -158,9 +158,11 @@ if board.empty:
 st.subheader("街道排名")
 st.dataframe(ranking_table(board, "街道"), hide_index=True)
 
-red, black = st.columns(2)
+if f.scope is not None:
+    st.caption("排名只在您的权限范围内计算；全区排名以区级通报为准。")
 n = 1 if len(board) <= 4 else 3
 scored = board.dropna(subset=["score"])
+red, black = st.columns(2) if len(scored) >= 2 else (None, None)
 
 
 def honour_list(title: str, rows: pd.DataFrame, colour: str) -> None:
@@ -171,10 +173,11 @@ def honour_list(title: str, rows: pd.DataFrame, colour: str) -> None:
     st.html(f"<div><div style='font-weight:700;font-size:1.1rem;color:{colour}'>{title}</div>{items}</div>")
 
 
-with red:
-    honour_list("红榜（前列）", scored.head(n), "#c0392b")
-with black:
-    honour_list("黑榜（末位）", scored.tail(n).iloc[::-1], "#2c3e50")
+if red is not None:
+    with red:
+        honour_list("红榜（前列）", scored.head(n), "#c0392b")
+    with black:
+        honour_list("黑榜（末位）", scored.tail(n).iloc[::-1], "#2c3e50")
 
 tab_explain, tab_comm, tab_whatif = st.tabs(["得分解读", "社区排名", "权重模拟（不保存）"])
 

@@ -30,11 +30,11 @@ def district_outline(con):
     return shapely.union_all(shapes) if shapes else None
 
 
-def street_outlines(con) -> list:
-    """Street boundaries where stored (areas), else none: drawn as thin lines between the grids."""
-    return [shapely.from_geojson(b) for (b,) in
-            con.sql("select boundary from areas where level = 'street' and boundary is not null order by name")
-            .fetchall()]
+def street_outlines(con, scope: tuple | None = None) -> list:
+    """Street boundaries where stored (areas), within the user's scope: thin lines between the grids."""
+    rows = con.sql("select name, boundary from areas where level = 'street' and boundary is not null "
+                   "order by name").fetchall()
+    return [shapely.from_geojson(b) for name, b in rows if scope is None or name in scope]
 
 
 def polygons(geom) -> list[list[list[float]]]:

@@ -146,12 +146,12 @@ def district_outline():
     return _outline(version())
 
 
-@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def _street_outlines(store_version):
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _street_outlines(store_version, scope):
     from metrics import geo
 
-    return geo.street_outlines(cursor())
+    return geo.street_outlines(cursor(), scope)
 
 
-def street_outlines():
-    return _street_outlines(version())
+def street_outlines(scope=None):
+    return _street_outlines(version(), scope)

@@ -88,6 +88,8 @@ def sidebar(scope: tuple | None = None) -> Filters:
 def scope_label(f: Filters) -> str:
     """Where the figures are for: 崆峒区 / 东关街道 / 东关街道 · 东大街社区 …"""
     parts = [*f.streets, *f.communities, *f.grids]
+    if not parts and f.scope is not None:
+        parts = list(f.scope)
     return " · ".join(parts) if parts else "全区"
 
 

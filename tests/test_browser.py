@@ -1,0 +1,355 @@
+"""Every registered page in a real headless Chromium against a real `streamlit run` on a demo store: the page
+finishes rendering (script done, no skeletons, every visible chart drawn), shows no exception or error alert, is
+listed under its own title in the sidebar, and no request leaves 127.0.0.1 (offline/intranet). A full-page
+screenshot of each page goes to artifacts/screenshots/<url_path>.png.
+
+The app needs a login and keeps it in the Streamlit session only, so a page cannot be opened by loading its URL
+in a fresh tab (that shows "Page not found" and lands on the first page after the login). The tests log in as the
+demo admin (who sees every page) at the root URL and open each page the way a user does, with its sidebar link,
+in one shared logged-in tab (a login costs ~4 s; after a failed test the next one starts in a fresh context;
+GRIDGOV_BROWSER_FRESH=1 gives every page its own context). The kiosk test has its own context and opens
+/scoreboard?kiosk=1 inside the logged-in session the way the browser's back/forward buttons do
+(history.pushState + popstate), which Streamlit handles like a page load.
+
+Needs /usr/bin/chromium and fonts-noto-cjk (Debian packages; never `playwright install`). Without chromium the
+module is skipped, except under CI=true, where it fails.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from ui.nav import PAGES, url_of
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "artifacts" / "screenshots"
+# Ends yesterday like the AppTest store (tests/conftest.py): the pages default to 上月 relative to today, so a
+# fixed calendar date would leave them empty a few weeks later. The generator is seeded: same day, same data.
+DEMO_END = (date.today() - timedelta(days=1)).isoformat()
+USER = "admin"                      # the demo admin sees every page, admin_only ones included
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+VIEWPORT = {"width": 1920, "height": 1080}
+PAGE_TIMEOUT = 60.0                 # seconds for one page to finish rendering (cold map page: ~5 s)
+SETTLE_MS = 400                     # after the page is ready: let fonts and chart transitions finish
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing and CI=true: the browser tests must run in CI "
+                    "(apt-get install -y chromium chromium-driver fonts-noto-cjk)", pytrace=False)
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium chromium-driver fonts-noto-cjk)",
+                allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402  (only once chromium is known to exist)
+
+# One snapshot of the page's state; the page is ready when `pending` is empty. Charts count only when visible
+# (a chart inside a closed tab or expander is not drawn until it is opened).
+READY_JS = r"""() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return {pending: ['no stApp yet'], state: null};
+  const state = app.getAttribute('data-test-script-state');
+  const conn = app.getAttribute('data-test-connection-state');
+  const pending = [];
+  if (state !== 'notRunning') pending.push('script ' + state);
+  if (conn !== 'CONNECTED') pending.push('connection ' + conn);
+  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]'))
+    pending.push('main area empty');
+  const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
+  if (skeletons) pending.push(skeletons + ' skeleton(s)');
+  const visible = sel => [...document.querySelectorAll(sel)].filter(e => e.checkVisibility());
+  const plots = visible('[data-testid="stPlotlyChart"]');
+  const decks = visible('[data-testid="stDeckGlJsonChart"]');
+  const undrawnPlots = plots.filter(e => !e.querySelector('.main-svg')).length;
+  const undrawnDecks = decks.filter(e => !e.querySelector('canvas')).length;
+  if (undrawnPlots) pending.push(undrawnPlots + ' plotly chart(s) not drawn');
+  if (undrawnDecks) pending.push(undrawnDecks + ' deck.gl map(s) not drawn');
+  return {pending, state, plots: plots.length, decks: decks.length};
+}"""
+
+# Everything Streamlit shows when something went wrong. st.exception and uncaught exceptions render
+# [data-testid=stException]; st.error renders [data-testid=stAlertContentError] (Streamlit 1.67: stAlert >
+# stAlertContainer[role=alert] > stAlertContent<Kind>; role=alert is shared with warnings, so the kind-specific test
+# id is the one to look for). Modals from the frontend ("Page not found", connection errors) are stDialog.
+ERRORS_JS = r"""() => {
+  const text = sel => [...document.querySelectorAll(sel)].map(e => e.innerText.trim().slice(0, 500));
+  return {exceptions: text('[data-testid="stException"]'),
+          errors: text('[data-testid="stAlertContentError"]'),
+          dialogs: text('[data-testid="stDialog"]')};
+}"""
+
+# The full height of the page: Streamlit scrolls inside stMain, so a "full page" screenshot needs a taller viewport.
+HEIGHT_JS = r"""() => Math.max(document.documentElement.scrollHeight,
+  ...['stMain', 'stAppViewContainer', 'stSidebarContent'].map(id => {
+    const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.scrollHeight : 0; }))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, url: str, log: Path):
+        self.proc, self.url, self.log = proc, url, log
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A demo store and one `streamlit run app.py` on it, on a free port; the process group is killed at the end."""
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "demo.duckdb"
+    subprocess.run([sys.executable, "cli.py", "demo", "--db", str(db), "--end", DEMO_END], cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+    port = _free_port()
+    log = tmp / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env={**os.environ, "GRIDGOV_DB": str(db)}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    srv = Server(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{srv.log_tail()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(f"{srv.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{srv.log_tail()}",
+                            pytrace=False)
+            time.sleep(0.2)
+        yield srv
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def password():
+    from access import accounts
+    cfg = accounts.load()
+    if USER not in cfg.demo_passwords:
+        pytest.fail(f"no demo password for {USER!r} in the accounts file: the browser test logs in with it",
+                    pytrace=False)
+    return cfg.demo_passwords[USER]
+
+
+class Visit:
+    """One fresh browser context and page, with every request and websocket it opens recorded."""
+
+    def __init__(self, browser, server: Server):
+        self.server = server
+        self.context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.passed = False
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("websocket", lambda ws: self.requests.append(ws.url))
+
+    def close(self):
+        self.context.close()
+
+    def fail(self, msg: str):
+        pytest.fail(f"{msg}\nURL: {self.page.url}\n--- streamlit log (tail) ---\n{self.server.log_tail()}",
+                    pytrace=False)
+
+    def wait_ready(self, path: str | None = None, timeout: float = PAGE_TIMEOUT) -> dict:
+        """Wait until the page has finished (see READY_JS) and stayed so for a few polls, at the URL path `path`."""
+        deadline = time.monotonic() + timeout
+        streak, snap = 0, {}
+        while time.monotonic() < deadline:
+            snap = self.page.evaluate(READY_JS)
+            if snap.get("state") == "compilationError":
+                self.fail(f"script compilation error: {self.page.evaluate(ERRORS_JS)}")
+            at_path = path is None or urlparse(self.page.url).path == path
+            streak = streak + 1 if not snap["pending"] and at_path else 0
+            if streak >= 3:
+                self.page.wait_for_timeout(SETTLE_MS)
+                snap = self.page.evaluate(READY_JS)
+                if not snap["pending"]:
+                    return snap
+                streak = 0
+            self.page.wait_for_timeout(100)
+        self.screenshot(SHOTS / f"timeout{(path or '').replace('/', '_')}.png")
+        self.fail(f"page not ready after {timeout:.0f} s (expected path {path!r}): {snap.get('pending')}")
+
+    def login(self, password: str, user: str = USER):
+        """Log in at the root URL; returns once the navigation is there (the default page may still be running)."""
+        self.page.goto(self.server.url + "/")
+        self.page.get_by_label("用户名").fill(user)
+        self.page.get_by_label("密码").fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.locator('[data-testid="stSidebarNavLink"]').first.wait_for(timeout=PAGE_TIMEOUT * 1000)
+
+    def nav_link_locator(self):
+        return self.page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]')
+
+    def nav_links(self) -> list[tuple[str, str]]:
+        """(URL path, text) of every sidebar navigation link, in order."""
+        return [(urlparse(a.get_attribute("href") or "").path, a.inner_text()) for a in self.nav_link_locator().all()]
+
+    def outside_requests(self) -> list[str]:
+        favicon = self.page.evaluate(
+            "() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+        return sorted({u for u in self.requests + favicon if not _local(u)})
+
+    def assert_clean(self):
+        found = self.page.evaluate(ERRORS_JS)
+        assert not found["exceptions"], f"exception on the page: {found['exceptions']}"
+        assert not found["errors"], f"error alert on the page: {found['errors']}"
+        assert not found["dialogs"], f"dialog on the page: {found['dialogs']}"
+        outside = self.outside_requests()
+        assert not outside, f"requests that leave 127.0.0.1: {outside}"
+
+    def screenshot(self, path: Path, full_page: bool = True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if full_page:
+            height = min(int(self.page.evaluate(HEIGHT_JS)), 12000)
+            if height > VIEWPORT["height"]:
+                self.page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+                self.page.wait_for_timeout(300)
+        self.page.screenshot(path=str(path), full_page=True)
+        if self.page.viewport_size != VIEWPORT:
+            self.page.set_viewport_size(VIEWPORT)
+
+
+def _local(url: str) -> bool:
+    u = urlparse(url)
+    return u.scheme in ("data", "blob", "about") or (u.scheme in ("http", "https", "ws", "wss")
+                                                       and u.hostname == "127.0.0.1")
+
+
+def _new_visit(browser, server, password) -> Visit:
+    v = Visit(browser, server)
+    v.login(password)
+    return v
+
+
+@pytest.fixture(scope="module")
+def logged_in(browser, server, password):
+    """The module's logged-in tab (see `visit`); holds None until first used and after a failed test."""
+    holder: dict[str, Visit | None] = {"visit": None}
+    yield holder
+    if holder["visit"]:
+        holder["visit"].close()
+
+
+@pytest.fixture
+def visit(logged_in, browser, server, password):
+    """A logged-in tab for one page test. Logging in costs ~4 s a context (the login page, then the first page
+    runs), so the page tests share one logged-in tab and move between pages through the sidebar like a user;
+    after a failed test the next one starts over in a fresh context, so one broken page cannot fail the rest.
+    GRIDGOV_BROWSER_FRESH=1: a fresh context and login for every page (full isolation, ~2x slower)."""
+    v = logged_in["visit"]
+    if v is None or os.environ.get("GRIDGOV_BROWSER_FRESH") == "1":
+        if v is not None:
+            v.close()
+        v = logged_in["visit"] = _new_visit(browser, server, password)
+    v.requests.clear()
+    v.passed = False
+    yield v
+    if not v.passed or os.environ.get("GRIDGOV_BROWSER_FRESH") == "1":
+        v.close()
+        logged_in["visit"] = None
+
+
+@pytest.fixture
+def fresh_visit(browser, server, password):
+    v = _new_visit(browser, server, password)
+    yield v
+    v.close()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_renders_offline_without_errors(visit, spec):
+    path = "/" + url_of(spec)
+    links = visit.nav_links()
+    hits = [i for i, (href, _) in enumerate(links) if href == path]
+    assert hits, f"no sidebar link to {path}; links: {links}"
+    assert spec.title in links[hits[0]][1], f"sidebar link to {path} reads {links[hits[0]][1]!r}, not {spec.title!r}"
+    if urlparse(visit.page.url).path != path:     # right after the login the default page is already open
+        visit.nav_link_locator().nth(hits[0]).click()
+    visit.wait_ready(path)
+    visit.screenshot(SHOTS / f"{spec.url_path}.png")
+    visit.assert_clean()
+    visit.passed = True
+
+
+def test_scoreboard_kiosk_hides_the_chrome(fresh_visit):
+    if not any(p.url_path == "scoreboard" for p in PAGES):
+        pytest.skip("no page with url_path 'scoreboard' registered in ui/nav.py")
+    v = fresh_visit
+    v.wait_ready("/")
+    # open /scoreboard?kiosk=1 inside the logged-in session (a reload would start a new, logged-out session)
+    v.page.evaluate("""() => { history.pushState(null, '', '/scoreboard?kiosk=1');
+                               dispatchEvent(new PopStateEvent('popstate')); }""")
+    v.wait_ready("/scoreboard")
+    assert "kiosk=1" in v.page.url
+    for testid in ("stSidebar", "stHeader"):
+        assert not v.page.locator(f'[data-testid="{testid}"]').is_visible(), f"{testid} visible in kiosk view"
+    v.screenshot(SHOTS / "scoreboard_kiosk.png", full_page=False)
+    v.assert_clean()
+
+
+def test_street_staff_sees_no_other_street_anywhere(browser, server):
+    """Logged in as 东关街道 staff: no page, chart, table or option shows another street's name."""
+    from access import accounts
+
+    cfg = accounts.load()
+    v = Visit(browser, server)
+    try:
+        v.login(cfg.demo_passwords["dongguan"], user="dongguan")
+        v.wait_ready("/")
+        links = v.nav_links()
+        assert all(href.strip("/") not in ("import", "audit") for href, _ in links), links
+        for i, (href, title) in enumerate(links):
+            if urlparse(v.page.url).path != href:
+                v.nav_link_locator().nth(i).click()
+            v.wait_ready(href)
+            text = v.page.evaluate("() => document.body.textContent")
+            assert "东关街道" in text, f"{title}: own street not shown"
+            for other in ("中街街道", "西郊街道"):
+                assert other not in text, f"{other} shown to 东关 staff on {title} ({href})"
+            v.screenshot(SHOTS / f"staff{href.replace('/', '_') or '_cockpit'}.png", full_page=False)
+            v.assert_clean()
+    finally:
+        v.close()
