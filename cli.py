@@ -112,6 +112,19 @@ def _open_read_only(path: str):
     return store.connect(path, read_only=True)
 
 
+def _scope(args):
+    """--user NAME: the account's street scope (None = all streets), so a script can export for street staff."""
+    if not getattr(args, "user", None):
+        return None, None
+    from access import accounts
+
+    cfg = accounts.load()
+    if args.user not in cfg.accounts:
+        print(f"未知账户：{args.user}", file=sys.stderr)
+        return None, 2
+    return accounts.user_of(cfg, args.user).scope, None
+
+
 def cmd_metrics(args) -> int:
     from metrics.compute import Filters, compute_many
     from metrics.registry import METRICS
@@ -123,7 +136,10 @@ def cmd_metrics(args) -> int:
     con = _open_read_only(args.db)
     if con is None:
         return 2
-    filters = Filters(args.date_from, args.date_to, streets=tuple(args.street or ()))
+    scope, err = _scope(args)
+    if err:
+        return err
+    filters = Filters(args.date_from, args.date_to, streets=tuple(args.street or ()), scope=scope)
     ids = args.metric or list(METRICS)
     keys = [BY_KEYS[args.by]] if args.by else []
     try:
@@ -144,7 +160,10 @@ def cmd_scoreboard(args) -> int:
     con = _open_read_only(args.db)
     if con is None:
         return 2
-    board = scoreboard(con, Filters(args.date_from, args.date_to), args.level)
+    scope, err = _scope(args)
+    if err:
+        return err
+    board = scoreboard(con, Filters(args.date_from, args.date_to, scope=scope), args.level)
     cols = ["unit", "rank", "score", *ITEM_IDS, "prev_score", "prev_rank"]
     board[list(ITEM_IDS)] = board[list(ITEM_IDS)].astype(float).round(2)
     _emit(board[cols].to_dict("records"), args.format)
@@ -177,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--from", dest="date_from", required=True, type=date.fromisoformat)
         p.add_argument("--to", dest="date_to", required=True, type=date.fromisoformat)
         p.add_argument("--format", choices=("json", "csv"), default="json")
+        p.add_argument("--user", help="limit the output to this account's streets (data/accounts.toml)")
 
     p = sub.add_parser("metrics", help="计算指标")
     period(p)

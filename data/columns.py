@@ -4,7 +4,7 @@ The importer, the import page and the tests read this one declaration; the table
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Accepted spellings of enumerations: canonical value first, then the Chinese words platforms export.
 CATEGORY = {
@@ -86,11 +86,9 @@ class Kind:
     table: str
     key: tuple[str, ...]
     columns: tuple[Col, ...]
-    grid_ref: str | None = None              # column that must name an existing grid
-    grid_ref_required: bool = True
+    grid_ref: str | None = None              # column that, when filled, must name an existing grid
     order: tuple[str, ...] = ()              # datetime columns that must not go backwards
     has_coords: bool = False
-    extra: dict = field(default_factory=dict)
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -130,7 +128,7 @@ WORKERS = Kind(
         Col("active", "在岗", ("是否在岗",), "bool", default="是"),
         Col("phone", "联系电话", ("手机号",), personal=True),
     ),
-    grid_ref="grid_id", grid_ref_required=False,
+    grid_ref="grid_id",
 )
 
 EVENTS = Kind(

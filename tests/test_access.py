@@ -267,3 +267,39 @@ def test_audit_records_exports(db):
     audit.record("export", "analyst", "analyst", {"what": "事件明细", "rows": 3, "columns": ["a"]}, store_path=db)
     row = audit_rows(db).iloc[0]
     assert row["action"] == "export" and json.loads(row["detail"])["rows"] == 3
+
+
+@pytest.mark.parametrize("username", ["leader", "analyst", "admin"])
+def test_every_allowed_page_runs_for_each_role(app, username):
+    user = accounts.user_of(CFG, username)
+    for spec in pages_for(user):
+        at = app(spec.file, user=username)           # runs without an exception (asserted by the runner)
+        if spec.url_path in ("scoreboard", "map"):   # all-street roles see every street
+            text = page_text(at)
+            assert all(s in text for s in ("东关街道", "中街街道", "西郊街道")), spec.url_path
+
+
+@pytest.mark.parametrize("username,personal_shown", [("leader", None), ("analyst", "masked"), ("admin", "full")])
+def test_explorer_records_columns_by_role(app, username, personal_shown):
+    at = app("app_pages/explorer.py", user=username, dataset="社会救助")
+    records = next(df.value for df in at.dataframe if "案件编号" in df.value.columns)
+    if personal_shown is None:
+        assert "申请人" not in records and "身份证号" not in records
+    elif personal_shown == "masked":
+        assert records["申请人"].str.contains(r"\*").all()
+    else:
+        assert not records["申请人"].str.contains(r"\*").any()
+
+
+def test_cli_output_limited_to_an_accounts_streets(db):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "scoreboard", "--db", str(db), "--from", "2026-01-01",
+                          "--to", str(END), "--user", "dongguan"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert [r["unit"] for r in json.loads(out.stdout)] == ["东关街道"]
+    out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "metrics", "--db", str(db), "--from", "2026-01-01",
+                          "--to", str(END), "--metric", "event_count", "--by", "street", "--street", "中街街道",
+                          "--user", "dongguan"], capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(out.stdout) == []
