@@ -203,6 +203,15 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+TEXT_TYPES = ("text", "geometry", "track")
+
+
+def _raw(col: Col) -> str:
+    """The staged column holding a cell as the file had it (trimmed). Text needs no parsing, so its raw and
+    parsed values are one column; every other type keeps the raw text beside the parsed value for messages."""
+    return _q(col.name if col.type in TEXT_TYPES else "r_" + col.name)
+
+
 # --------------------------------------------------------------------------------------------- parsing
 
 class _Sql:
@@ -335,7 +344,7 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
         selects.append(f"{raw} as {_q('r_' + col.name)}")
     # parse in an outer projection so each raw expression is computed once
     outer = _Sql("o")
-    parsed = (["_row"] + [_q("r_" + c.name) for c in kind.columns]
+    parsed = (["_row"] + [_q("r_" + c.name) for c in kind.columns if c.type not in TEXT_TYPES]
               + [f"{_parse_expr(outer, c, _q('r_' + c.name), is_excel)} as {_q(c.name)}" for c in kind.columns])
     con.execute(f"create or replace temp table {typed} as select {', '.join(parsed)} from "
                 f"(select {', '.join(selects)} from {src})", {**outer.params, **sql.params})
@@ -368,12 +377,12 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> 
     parts = []
 
     def rule(column: str, condition: str, message_expr: str, value_expr: str | None = None):
-        value_expr = value_expr or _q("r_" + column)
+        value_expr = value_expr or _raw(kind.col(column))
         parts.append(f"select _row, {sql.p(column)} as column, cast({value_expr} as varchar) as value, "
                      f"{message_expr} as message from {typed} where {condition}")
 
     for col in kind.columns:
-        r, v = _q("r_" + col.name), _q(col.name)
+        r, v = _raw(col), _q(col.name)
         if col.required:
             rule(col.name, f"{r} is null", sql.p(f"必填项「{col.label}」为空"))
         if col.type not in ("text", "geometry", "track"):
@@ -423,9 +432,9 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> 
     not_null = " and ".join(f"{_q(k)} is not null" for k in kind.key)
     key_label = "、".join(_label(kind, k) for k in kind.key)
     parts.append(
-        f"select _row, {sql.p(kind.key[0])} as column, cast({_q('r_' + kind.key[0])} as varchar) as value, "
+        f"select _row, {sql.p(kind.key[0])} as column, cast({_raw(kind.col(kind.key[0]))} as varchar) as value, "
         f"{sql.p(key_label + ' 与第 ')} || first_row || {sql.p(' 行重复')} as message from ("
-        f"select _row, {_q('r_' + kind.key[0])}, min(_row) over (partition by {keys}) as first_row "
+        f"select _row, {_raw(kind.col(kind.key[0]))}, min(_row) over (partition by {keys}) as first_row "
         f"from {typed} where {not_null}) where _row > first_row")
 
     df = con.execute(" union all ".join(parts), sql.params).df()
@@ -557,7 +566,7 @@ def _store_one(con, prep: Prepared, user: str) -> None:
         con.register("_gg_bad", bad)
         con.execute(f"create or replace temp table {table}_ok as select * from {table} "
                     f"where _row not in (select _row from _gg_bad)")
-        raw_cols = ", ".join(f"{_q(c.label)} := {_q('r_' + c.name)}" for c in kind.columns)
+        raw_cols = ", ".join(f"{_q(c.label)} := {_raw(c)}" for c in kind.columns)
         refused = res.errors.rename(columns={"row": "_row"})[["_row", "column", "value", "message"]]
         con.register("_gg_refused", refused)
         con.execute(f"insert into import_refused select ?, e._row, e.column, e.value, e.message, "
