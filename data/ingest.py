@@ -163,17 +163,32 @@ def _load_source(con, path: Path, table: str, sheet=None) -> bool:
     return is_excel
 
 
+def _header_and_delimiter(path: Path) -> tuple[list[str], str]:
+    """The header row and its delimiter, read with Python's csv module: DuckDB's sniffer can fall back to a
+    single column on a file with ragged rows, so the dialect is fixed from the header instead."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline()
+    delimiter = max([",", "\t", ";", "|"], key=first.count)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    return header, delimiter
+
+
 def _read_csv(con, path: Path, table: str) -> None:
     """Parallel read first; rows with missing trailing cells need null_padding, which the parallel reader
     cannot combine with quoted line breaks, so that case retries single-threaded."""
-    sql = (f"create or replace temp table {table} as select * from read_csv(?, header = true, all_varchar = true, "
-           "sample_size = 20480{extra})")
+    header, delimiter = _header_and_delimiter(path)
+    sql = (f"create or replace temp table {table} as select * from read_csv($path, header = true, "
+           "all_varchar = true, delim = $delim, quote = '\"', escape = '\"', sample_size = 20480{extra})")
+    params = {"path": str(path), "delim": delimiter}
     try:
-        con.execute(sql.format(extra=""), [str(path)])
+        con.execute(sql.format(extra=""), params)
     except duckdb.Error as e:
         if "unicode" in str(e).lower():
             raise
-        con.execute(sql.format(extra=", null_padding = true, parallel = false"), [str(path)])
+        con.execute(sql.format(extra=", null_padding = true, parallel = false"), params)
+    got = len(con.execute(f"describe {table}").fetchall())
+    if header and got != len(header):
+        raise ImportRefused(f"无法按表头解析 CSV：表头有 {len(header)} 列，读出 {got} 列；请检查分隔符与引号。")
 
 
 # --------------------------------------------------------------------------------------------- headers

@@ -1,7 +1,6 @@
 """Map data: grid shapes, the district outline, server-side event bins and patrol tracks (all WGS-84)."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pandas as pd
@@ -61,7 +60,3 @@ def bounds(shapes: pd.DataFrame) -> tuple[float, float, float, float] | None:
             return None
         return pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()
     return tuple(shapely.GeometryCollection(geoms).bounds)
-
-
-def to_geojson(geom) -> str:
-    return json.dumps(json.loads(shapely.to_geojson(geom)))

@@ -304,3 +304,35 @@ def test_cli_ingest_exit_codes_and_report(tmp_path):
     assert report[["行", "列", "值"]].values.tolist() == [[2, "grid_id", "G99"]]
     assert _cli("ingest", "--db", db, "--kind", "nonsense", bad).returncode == 2
     assert _cli("ingest", "--db", db, "--kind", "events", tmp_path / "missing.csv").returncode == 2
+
+
+@pytest.mark.parametrize("kind", fixtures.ORDER)
+def test_kind_is_detected_from_headers(tmp_path, kind):
+    chinese = fixtures.write(kind, tmp_path / f"{kind}_zh.csv", chinese=True, encoding="gbk")
+    canonical = fixtures.write(kind, tmp_path / f"{kind}.xlsx", fmt="xlsx")
+    assert ingest.detect_kind(chinese) == kind
+    assert ingest.detect_kind(canonical) == kind
+
+
+def test_unknown_headers_are_not_guessed(tmp_path):
+    (tmp_path / "x.csv").write_text("甲,乙\n1,2\n", encoding="utf-8")
+    assert ingest.detect_kind(tmp_path / "x.csv") is None
+
+
+def test_dry_run_reports_without_storing(loaded, tmp_path):
+    before = snapshot(loaded)
+    bad = fixtures.write("events", tmp_path / "e.csv", rows=_bad("events", 0, grid_id="G99"))
+    res = ingest.ingest_files(loaded, "events", [bad], dry_run=True)[0]
+    assert not res.stored and len(res.errors) == 1
+    good = fixtures.write("events", tmp_path / "g.csv", rows=[dict(fixtures.EVENTS[0], event_id="E77")])
+    res = ingest.ingest_files(loaded, "events", [good], dry_run=True)[0]
+    assert not res.stored and res.errors.empty
+    assert snapshot(loaded) == before
+
+
+def test_short_rows_are_padded_not_fatal(con, tmp_path):
+    (tmp_path / "g.csv").write_text("grid_id,street,community,households,population\n"
+                                    "G1,东关街道,东大街社区,300,900\nG2,东关街道,东大街社区,200\n", encoding="utf-8")
+    res = ingest.ingest_files(con, "grids", [tmp_path / "g.csv"])[0]
+    assert res.stored, res.errors.to_string()
+    assert con.sql("select grid_id, population from grids order by 1").fetchall() == [("G1", 900), ("G2", None)]

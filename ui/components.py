@@ -74,8 +74,8 @@ def style(fig: go.Figure, title: str = "", percent: bool = False, height: int = 
                       font=dict(family=FONT, size=14), separators=".,", plot_bgcolor="#fff",
                       legend=dict(orientation="h", y=-0.15))
     if percent:
-        fig.update_yaxes(tickformat=".0%")
-        fig.update_xaxes(tickformat=".0%") if fig.data and getattr(fig.data[0], "orientation", None) == "h" else None
+        horizontal = bool(fig.data) and getattr(fig.data[0], "orientation", None) == "h"
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=".0%")
     return fig
 
 
