@@ -1,4 +1,5 @@
 """街道排名: the six-item score ranking, 红黑榜, community ranking, explanation, what-if weights, big screen."""
+from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -8,7 +9,9 @@ import streamlit as st
 from metrics.config import load_config
 from metrics.registry import METRICS
 from metrics.score import ITEM_BY_ID, ITEM_IDS
+from ui import auth
 from ui import components as ui
+from ui.bulletin import bulletin_html
 from ui import data
 from ui import filters as flt
 from ui import format as fmt
@@ -157,6 +160,12 @@ if board.empty:
 
 st.subheader("街道排名")
 st.dataframe(ranking_table(board, "街道"), hide_index=True)
+st.download_button(
+    "下载排名通报（可打印）",
+    bulletin_html(board, "六项综治业务指标排名通报", fmt.period_label(f.date_from, f.date_to),
+                  fmt.period_label(prev.date_from, prev.date_to), f"{date.today():%Y年%m月%d日}印发").encode("utf-8"),
+    f"排名通报_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.html", "text/html", key="bulletin",
+    on_click=lambda: auth.log("export", {"what": "排名通报", "rows": len(board)}))
 
 if f.scope is not None:
     st.caption("排名只在您的权限范围内计算；全区排名以区级通报为准。")

@@ -166,3 +166,18 @@ def test_map_street_filter_narrows_grids(app):
     at = app("app_pages/map.py", street="中街街道")
     streets = {r["street"] for r in deck_json(at)["layers"][0]["data"]}
     assert streets == {"中街街道"}
+
+
+def test_printable_bulletin(app, demo_db):
+    from ui.bulletin import bulletin_html
+
+    at = app("app_pages/scoreboard.py")
+    assert at.get("download_button")                               # offered on the scoreboard
+    con = ro(demo_db)
+    board = scoreboard(con, Filters(*LAST_MONTH))
+    con.close()
+    page = bulletin_html(board, "六项综治业务指标排名通报", "2026年10月01日 – 2026年10月31日", "—", "今日印发")
+    assert page.startswith("<!DOCTYPE html>") and "http" not in page       # self-contained: prints offline
+    first = board.iloc[0]
+    assert f"<td>{first['unit']}</td><td><b>{first['score']:.2f}</b></td>" in page.replace("<td>1</td>", "")
+    assert "红榜" in page and "分项领先" in page
