@@ -105,41 +105,37 @@ def _emit(records: list[dict], fmt: str) -> None:
         pd.DataFrame(records).to_csv(sys.stdout, index=False)
 
 
-def _open_read_only(path: str):
-    if not Path(path).is_file():
-        print(f"数据库不存在：{path}", file=sys.stderr)
-        return None
-    return store.connect(path, read_only=True)
+def _reader(args):
+    """The store opened read-only and the base Filters (period, --user's street scope); or an exit code."""
+    from metrics.compute import Filters
 
+    if not Path(args.db).is_file():
+        print(f"数据库不存在：{args.db}", file=sys.stderr)
+        return None, None, 2
+    scope = None
+    if args.user:
+        from access import accounts
 
-def _scope(args):
-    """--user NAME: the account's street scope (None = all streets), so a script can export for street staff."""
-    if not getattr(args, "user", None):
-        return None, None
-    from access import accounts
-
-    cfg = accounts.load()
-    if args.user not in cfg.accounts:
-        print(f"未知账户：{args.user}", file=sys.stderr)
-        return None, 2
-    return accounts.user_of(cfg, args.user).scope, None
+        cfg = accounts.load()
+        if args.user not in cfg.accounts:
+            print(f"未知账户：{args.user}", file=sys.stderr)
+            return None, None, 2
+        scope = accounts.user_of(cfg, args.user).scope
+    return store.connect(args.db, read_only=True), Filters(args.date_from, args.date_to, scope=scope), 0
 
 
 def cmd_metrics(args) -> int:
-    from metrics.compute import Filters, compute_many
+    from metrics.compute import compute_many
     from metrics.registry import METRICS
 
     unknown = [m for m in args.metric or [] if m not in METRICS]
     if unknown:
         print(f"未知指标：{', '.join(unknown)}；可用：{', '.join(METRICS)}", file=sys.stderr)
         return 2
-    con = _open_read_only(args.db)
-    if con is None:
-        return 2
-    scope, err = _scope(args)
+    con, filters, err = _reader(args)
     if err:
         return err
-    filters = Filters(args.date_from, args.date_to, streets=tuple(args.street or ()), scope=scope)
+    filters = filters.with_(streets=tuple(args.street or ()))
     ids = args.metric or list(METRICS)
     keys = [BY_KEYS[args.by]] if args.by else []
     try:
@@ -154,16 +150,12 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_scoreboard(args) -> int:
-    from metrics.compute import Filters
     from metrics.score import ITEM_IDS, scoreboard
 
-    con = _open_read_only(args.db)
-    if con is None:
-        return 2
-    scope, err = _scope(args)
+    con, filters, err = _reader(args)
     if err:
         return err
-    board = scoreboard(con, Filters(args.date_from, args.date_to, scope=scope), args.level)
+    board = scoreboard(con, filters, args.level)
     cols = ["unit", "rank", "score", *ITEM_IDS, "prev_score", "prev_rank"]
     board[list(ITEM_IDS)] = board[list(ITEM_IDS)].astype(float).round(2)
     _emit(board[cols].to_dict("records"), args.format)
