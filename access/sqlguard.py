@@ -58,6 +58,11 @@ def view_sql(user: User) -> dict[str, tuple[str, dict]]:
     }
 
 
+# Scalar functions that reveal the server rather than the data (settings, paths, variables, the catalog).
+BLOCKED_FUNCTIONS = {"current_setting", "getvariable", "getenv", "current_database", "current_schema",
+                     "current_schemas", "version", "platform"}
+
+
 def _walk(node, tables: list, functions: list, ctes: set):
     if isinstance(node, dict):
         t = node.get("type")
@@ -65,6 +70,11 @@ def _walk(node, tables: list, functions: list, ctes: set):
             tables.append((node.get("catalog_name", ""), node.get("schema_name", ""), node.get("table_name", "")))
         elif t == "TABLE_FUNCTION":
             functions.append(node.get("function", {}).get("function_name", "?"))
+        elif t == "SHOW_REF":
+            functions.append("show/describe")
+        elif node.get("class") == "FUNCTION" and (str(node.get("function_name", "")).lower() in BLOCKED_FUNCTIONS
+                                                  or str(node.get("function_name", "")).lower().startswith("duckdb_")):
+            functions.append(node["function_name"])
         cte_map = node.get("cte_map")
         if isinstance(cte_map, dict):
             for entry in cte_map.get("map", []):
@@ -90,7 +100,7 @@ def guard(cursor, sql: str, user: User) -> tuple[str, dict]:
     tables, functions, ctes = [], [], set()
     _walk(statements[0], tables, functions, ctes)
     if functions:
-        raise Refused(f"不允许使用表函数 {', '.join(sorted(set(functions)))}：只能查询看板提供的数据表。")
+        raise Refused(f"不允许使用 {', '.join(sorted(set(functions)))}：只能查询看板提供的数据表。")
     existing = {r[0].lower() for r in cursor.execute(
         "select table_name from duckdb_tables() union select view_name from duckdb_views()").fetchall()}
     clash = sorted(ctes & (existing | set(VIEWS)))
@@ -108,7 +118,9 @@ def guard(cursor, sql: str, user: User) -> tuple[str, dict]:
     ctes_sql = []
     for v in used:
         body, p = views[v]
-        ctes_sql.append(f"{v} as ({body})")
+        # OFFSET 0 is an optimisation barrier: without it DuckDB may push the user's WHERE below the scope filter,
+        # run it on other streets' rows and leak their values through an error message (a failing cast).
+        ctes_sql.append(f"{v} as ({body} offset 0)")
         params.update(p)
     if not ctes_sql:
         return text, params

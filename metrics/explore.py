@@ -205,7 +205,9 @@ def run_sql(cursor, sql: str, row_limit: int = 10_000, seconds: float = 10.0, us
     except Exception as e:                      # duckdb raises InterruptException, CatalogException, …
         if "interrupt" in str(e).lower():
             raise QueryRefused(f"查询超过 {seconds:g} 秒，已中止。请缩小范围或加上筛选条件。") from None
-        raise QueryRefused(f"查询出错：{str(e).splitlines()[0]}") from None
+        # the error's kind only: a message quoting values could carry data the user may not see
+        first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", str(e).splitlines()[0])
+        raise QueryRefused(f"查询出错：{first}") from None
     finally:
         timer.cancel()
     return df.head(row_limit), len(df) > row_limit
