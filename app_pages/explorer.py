@@ -100,6 +100,17 @@ with tab_pivot:
         st.error(f"无法计算：{e}")
         st.stop()
 
+    # relief below street level: small counts could identify a household, so roles without personal-data access
+    # see counts under 5 as "<5" (as on the relief page) and no sums or means over such small groups
+    small_groups = (name == "relief" and user.role.personal != "full"
+                    and any(g in ("community", "grid_id") for g in group_by))
+    if small_groups and not out.empty:
+        if measure == "count" or (measure.startswith("ind:") and METRICS[measure[4:]].unit == "count"):
+            out["value"] = [f"<{5}" if not fmt.is_missing(v) and 0 < float(v) < 5 else v for v in out["value"]]
+            out = out.drop(columns=[c for c in ("numerator", "denominator") if c in out])
+        else:
+            st.info("社会救助按社区或网格分组时只提供计数（小于 5 显示为“<5”），以免小数目识别到户。")
+            st.stop()
     if out.empty or (not group_by and fmt.is_missing(out.iloc[0]["value"]) and measure != "count"):
         ui.empty("所选范围内没有数据。")
     else:
@@ -107,10 +118,11 @@ with tab_pivot:
         for g in group_by:
             shown[g] = [values_label(g, v) for v in shown[g]]
         if group_by:
+            chart = shown.assign(value=pd.to_numeric(shown["value"], errors="coerce"))   # "<5" is not drawn
             if len(group_by) == 1:
-                fig = px.bar(shown, x=group_by[0], y="value", labels={group_by[0]: L.get(group_by[0]), "value": value_label})
+                fig = px.bar(chart, x=group_by[0], y="value", labels={group_by[0]: L.get(group_by[0]), "value": value_label})
             else:
-                fig = px.bar(shown, x=group_by[0], y="value", color=group_by[1], barmode="group",
+                fig = px.bar(chart, x=group_by[0], y="value", color=group_by[1], barmode="group",
                              labels={group_by[0]: L.get(group_by[0]), group_by[1]: L.get(group_by[1]),
                                      "value": value_label})
             if measure.startswith("ind:") and METRICS[measure[4:]].is_rate:

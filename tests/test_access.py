@@ -334,3 +334,11 @@ def test_cli_output_limited_to_an_accounts_streets(db):
                           "--to", str(END), "--metric", "event_count", "--by", "street", "--street", "中街街道",
                           "--user", "dongguan"], capture_output=True, text=True, cwd=ROOT)
     assert json.loads(out.stdout) == []
+
+
+def test_explorer_relief_small_counts_below_street_level(app):
+    at = app("app_pages/explorer.py", user="analyst", dataset="社会救助", g1="网格编码")
+    values = list(at.dataframe[0].value["记录数"])
+    assert "<5" in values and not any(isinstance(v, (int, float)) and 0 < v < 5 for v in values)
+    at = app("app_pages/explorer.py", user="admin", dataset="社会救助", g1="网格编码")
+    assert "<5" not in list(at.dataframe[0].value["记录数"])
