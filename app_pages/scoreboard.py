@@ -134,6 +134,10 @@ if flt.kiosk():
 
     @st.fragment(run_every=f"{int(interval) if interval.isdigit() else 15}s")
     def rotating():
+        # a fragment rerun skips app.py: check (and keep alive) the login here, so an expired or removed account
+        # falls back to the login page instead of rotating on
+        if auth.current_user() is None:
+            st.rerun()
         view = st.session_state.get("_kiosk_view", -1) + 1
         st.session_state["_kiosk_view"] = view % 3
         kiosk_view(view % 3, kiosk_filters())
