@@ -46,6 +46,12 @@ def cmd_ingest(args) -> int:
         if not Path(f).is_file():
             print(f"文件不存在：{f}", file=sys.stderr)
             return 2
+    if args.mapping:
+        try:
+            ingest.Mapping.load(args.mapping)
+        except (OSError, ValueError) as e:          # missing file, or TOML that does not parse
+            print(f"映射文件无法读取：{args.mapping}（{e}）", file=sys.stderr)
+            return 2
     con = store.connect(args.db)
     t0 = time.perf_counter()
     if args.kind == "boundaries":

@@ -171,7 +171,7 @@ RELIEF = Kind(
         Col("grid_id", "网格编码", (), required=True),
         Col("programme", "救助类别", (), "enum", values=PROGRAMME, required=True),
         Col("persons", "救助人数", (), "int", min=1),
-        Col("amount_yuan", "救助金额", ("救助金额(元)",), "float", min=0),
+        Col("amount_yuan", "救助金额", ("救助金额(元)",), "float", min=0, max=999_999_999_999.99),  # DECIMAL(14,2)
         Col("applied_at", "申请日期", (), "date"),
         Col("approved_at", "审批日期", (), "date"),
         Col("paid_at", "发放日期", (), "date"),

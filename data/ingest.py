@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import getpass
 import hashlib
 import json
@@ -119,48 +120,119 @@ def detect_encoding(path: str | os.PathLike) -> str:
         return "utf-8"
     except UnicodeDecodeError as e:
         # a multi-byte character cut by the 1 MiB window is not evidence against UTF-8
-        return "utf-8" if e.start >= len(head) - 3 and len(head) == 1 << 20 else "gb18030"
+        if e.start >= len(head) - 3 and len(head) == 1 << 20:
+            return "utf-8"
+        if _mostly_utf8(head):
+            raise ImportRefused(f"文件编码混杂：大部分是 UTF-8，但第 {e.start + 1} 字节起不是有效的 UTF-8。"
+                                "请在 Excel 中另存为“CSV UTF-8”后再导入。") from None
+        return "gb18030"
+
+
+_UTF8_CJK = re.compile(rb"[\xe4-\xe9][\x80-\xbf][\x80-\xbf]")
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """UTF-8 text with a few stray bytes, not GBK: most high bytes form valid UTF-8 CJK sequences (GBK text
+    only rarely does), so decoding it as GB18030 would store garbled characters."""
+    high = sum(1 for b in head if b >= 0x80)
+    return high > 0 and 3 * len(_UTF8_CJK.findall(head)) >= 0.6 * high
 
 
 def _transcode_to_utf8(path: Path, encoding: str, tmpdir: str) -> Path:
     out = Path(tmpdir) / (path.stem + ".utf8.csv")
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        for chunk in iter(lambda: src.read(4 << 20), b""):
-            dst.write(decoder.decode(chunk))
-        dst.write(decoder.decode(b"", final=True))
+    offset = 0
+    try:
+        with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+            for chunk in iter(lambda: src.read(4 << 20), b""):
+                dst.write(decoder.decode(chunk))
+                offset += len(chunk)
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as e:
+        raise ImportRefused(f"无法识别文件编码：第 {offset + e.start + 1} 字节附近既不是 UTF-8 也不是 GBK/GB18030。"
+                            "请另存为 UTF-8 或 GBK 编码的 CSV。") from None
     return out
 
 
-def _load_source(con, path: Path, table: str, sheet=None) -> bool:
-    """Load the file as all-VARCHAR into temp table `table` with `_row` = Excel row number. Returns is_excel."""
+ROW_COLUMN = "__gg_row"    # Excel row numbers written by _number_records when a CSV has blank lines
+
+
+def _load_source(con, path: Path, table: str, sheet=None, number_records: bool = False) -> bool:
+    """Load the file as all-VARCHAR into temp table `table` (with ROW_COLUMN when row numbers cannot come from
+    the record order). Returns is_excel. Unreadable files are refused with a message, never a traceback."""
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
-        df.columns = [str(c) for c in df.columns]
-        con.register("_gg_excel", df)
-        con.execute(f"create or replace temp table {table} as select * from _gg_excel")
-        con.unregister("_gg_excel")
-        is_excel = True
-    elif suffix == ".parquet":
-        con.execute(f"create or replace temp table {table}_p as select * from read_parquet(?)", [str(path)])
-        cols = [r[0] for r in con.execute(f"describe {table}_p").fetchall()]
-        select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in (x.replace('"', '""') for x in cols))
-        con.execute(f"create or replace temp table {table} as select {select} from {table}_p")
-        con.execute(f"drop table {table}_p")
-        is_excel = False
-    else:
-        encoding = detect_encoding(path)
-        with tempfile.TemporaryDirectory() as tmpdir:
-            src = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding, tmpdir)
-            try:
-                _read_csv(con, src, table)
-            except duckdb.Error as e:
-                if encoding != "utf-8" or "unicode" not in str(e).lower():
-                    raise ImportRefused(f"无法读取 CSV 文件：{e}") from e
-                _read_csv(con, _transcode_to_utf8(path, "gb18030", tmpdir), table)
-        is_excel = False
-    return is_excel
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+            if df.shape[1] == 0:
+                raise ImportRefused("文件为空：第一个工作表没有表头。")
+            df.columns = [str(c) for c in df.columns]
+            con.register("_gg_excel", df)
+            con.execute(f"create or replace temp table {table} as select * from _gg_excel")
+            con.unregister("_gg_excel")
+            return True
+        if suffix == ".parquet":
+            con.execute(f"create or replace temp table {table}_p as select * from read_parquet(?)", [str(path)])
+            cols = [r[0] for r in con.execute(f"describe {table}_p").fetchall()]
+            select = ", ".join(f"cast({_q(c)} as varchar) as {_q(c)}" for c in cols)
+            con.execute(f"create or replace temp table {table} as select {select} from {table}_p")
+            con.execute(f"drop table {table}_p")
+            return False
+        _load_csv(con, path, table, number_records)
+        return False
+    except ImportRefused:
+        raise
+    except Exception as e:                   # corrupt XLSX/Parquet, unreadable CSV: the user gets a reason
+        raise ImportRefused(f"无法读取文件：{str(e).splitlines()[0]}") from None
+
+
+def _load_csv(con, path: Path, table: str, number_records: bool = False) -> None:
+    if path.stat().st_size == 0:
+        raise ImportRefused("文件为空。")
+    encoding = detect_encoding(path)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        src = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding, tmpdir)
+        if number_records:
+            src = _number_records(src, tmpdir)
+        try:
+            _read_csv(con, src, table)
+        except duckdb.Error as e:
+            if encoding != "utf-8" or "unicode" not in str(e).lower():
+                raise ImportRefused(f"无法读取 CSV 文件：{str(e).splitlines()[0]}") from None
+            with open(path, "rb") as f:
+                if _mostly_utf8(f.read(1 << 20)):
+                    raise ImportRefused("文件中有不是 UTF-8 的字节（大部分内容是 UTF-8）。"
+                                        "请在 Excel 中另存为“CSV UTF-8”后再导入。") from None
+            # an ASCII-only beginning said nothing about the encoding: the rest is GBK
+            gbk = _transcode_to_utf8(path, "gb18030", tmpdir)
+            _read_csv(con, _number_records(gbk, tmpdir) if number_records else gbk, table)
+
+
+def _has_blank_lines(path: Path) -> bool:
+    """Scanned in place (mmap): a copy of a large file through Python costs more than the search."""
+    import mmap
+
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(b"\n\n") >= 0 or m.find(b"\n\r\n") >= 0
+
+
+def _number_records(path: Path, tmpdir: str) -> Path:
+    """DuckDB skips blank lines, which would shift every later row number; a blank line is a row in Excel. So a
+    CSV with blank lines is rewritten with its Excel row numbers in ROW_COLUMN and without the blank records."""
+    out = Path(tmpdir) / (path.stem + ".numbered.csv")
+    header, delimiter = _header_and_delimiter(path)
+    with open(path, encoding="utf-8-sig", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        reader = csv.reader(src, delimiter=delimiter)
+        writer = csv.writer(dst, delimiter=delimiter)
+        for n, record in enumerate(reader, start=1):
+            if n == 1:
+                writer.writerow([ROW_COLUMN, *record])
+            elif record:
+                writer.writerow([n, *record])
+    return out
 
 
 def _header_and_delimiter(path: Path) -> tuple[list[str], str]:
@@ -285,11 +357,14 @@ def _expected(col: Col) -> str:
     if col.type == "enum":
         return "应为以下之一：" + "、".join(
             f"{words[0]}({canonical})" if words else canonical for canonical, words in col.values.items())
+    def num(x: float) -> str:           # 千分位 for large bounds only (years read better as 1900)
+        return f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) >= 10000 else f"{x:g}"
+
     text = "应为" + TYPE_EXPECTED[col.type]
     if col.min is not None and col.max is not None:
-        text += f"，范围 {col.min:g}–{col.max:g}"
+        text += f"，范围 {num(col.min)}–{num(col.max)}"
     elif col.min is not None:
-        text += f"，不小于 {col.min:g}"
+        text += f"，不小于 {num(col.min)}"
     return text
 
 
@@ -310,7 +385,8 @@ def _macros(con) -> None:
 
 
 def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_default: str = "wgs84",
-            progress: Progress = None, sheet=None, slot: int = 0, display_name: str | None = None) -> Prepared:
+            progress: Progress = None, sheet=None, slot: int = 0, display_name: str | None = None,
+            number_records: bool = False) -> Prepared:
     """Read and validate one file into temp tables; store nothing."""
     kind = KINDS[kind_name]
     mapping = mapping or Mapping()
@@ -320,8 +396,10 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
     result = ImportResult(file=shown_name, kind=kind.name, sha256=sha256_of(path))
     _macros(con)
     src, typed = f"_gg_src{slot}", f"_gg_typed{slot}"
-    is_excel = _load_source(con, path, src, sheet if sheet is not None else mapping.sheet)
+    is_excel = _load_source(con, path, src, sheet if sheet is not None else mapping.sheet, number_records)
     source_cols = [r[0] for r in con.execute(f"describe {src}").fetchall()]
+    row_expr = f"cast({_q(ROW_COLUMN)} as bigint)" if ROW_COLUMN in source_cols else "cast(rowid + 2 as bigint)"
+    source_cols = [c for c in source_cols if c != ROW_COLUMN]
     chosen, ignored, shown = _match_headers(kind, source_cols, mapping)
     result.ignored_columns = ignored
     result.rows_in_file = con.execute(f"select count(*) from {src}").fetchall()[0][0]
@@ -340,7 +418,7 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
 
     _progress(progress, 0.25, f"校验 {shown_name}（{result.rows_in_file} 行）")
     sql = _Sql()            # parameters of the raw projection (the inner query)
-    selects = ["cast(rowid + 2 as bigint) as _row"]
+    selects = [f"{row_expr} as _row"]
     for col in kind.columns:
         if col.name in shown:
             raw = f"nullif(trim(cast({_q(shown[col.name])} as varchar)), '')"
@@ -357,10 +435,13 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
         if default is not None:
             raw = f"coalesce({raw}, {sql.p(str(default))})"
         selects.append(f"{raw} as {_q('r_' + col.name)}")
+        if col.type in ("int", "float"):          # cleaned once here, parsed in the outer projection
+            selects.append(f"gg_number_text({raw}) as {_q('n_' + col.name)}")
     # parse in an outer projection so each raw expression is computed once
     outer = _Sql("o")
     parsed = (["_row"] + [_q("r_" + c.name) for c in kind.columns if c.type not in TEXT_TYPES]
-              + [f"{_parse_expr(outer, c, _q('r_' + c.name), is_excel)} as {_q(c.name)}" for c in kind.columns])
+              + [f"{_parse_expr(outer, c, _q(('n_' if c.type in ('int', 'float') else 'r_') + c.name), is_excel)}"
+                 f" as {_q(c.name)}" for c in kind.columns])
     con.execute(f"create or replace temp table {typed} as select {', '.join(parsed)} from "
                 f"(select {', '.join(selects)} from {src})", {**outer.params, **sql.params})
     con.execute(f"drop table {src}")
@@ -370,11 +451,20 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
     errors.insert(0, "file", shown_name)
     errors["column"] = [shown.get(c, _label(kind, c)) for c in errors["column"]]
     errors = errors.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    errors["value"] = errors["value"].astype(object).where(errors["value"].notna(), "")
     result.errors = errors[ERROR_COLUMNS]
     invalid = set(errors["row"].tolist())
     result.rows_refused = len(invalid)
     prep = Prepared(kind, path, result, typed, invalid,
-                    {"mapping": mapping.name, "coords": coords_default, "source_columns": chosen})
+                    {"mapping": mapping.name, "coords": coords_default, "source_columns": chosen,
+                     "provided": sorted(set(chosen.values()) | set(mapping.defaults))})
+    if invalid and not number_records and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".parquet"):
+        # Row numbers only matter when something is reported; DuckDB skips blank lines, so a CSV that has them
+        # is read again with the records numbered as Excel shows them (a scan not worth paying on clean files).
+        if _has_blank_lines(path):
+            con.execute(f"drop table if exists {typed}")
+            return prepare(con, kind_name, path, mapping, coords_default, progress, sheet, slot, display_name,
+                           number_records=True)
     _progress(progress, 0.6, f"{shown_name}：{len(errors)} 处问题")
     return prep
 
@@ -599,15 +689,28 @@ def _store_one(con, prep: Prepared, user: str) -> None:
     join = " and ".join(f"t.{_q(k)} = s.{_q(k)}" for k in kind.key)
     res.rows_updated = con.execute(f"select count(*) from {kind.table} t where exists "
                                    f"(select 1 from {source} s where {join})").fetchall()[0][0]
-    con.execute(f"delete from {kind.table} t where exists (select 1 from {source} s where {join})")
-    con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source}", [import_id])
+    provided = set(prep.options.get("provided", stored_cols)) | set(kind.key)
+    if res.rows_updated == 0 or all(c in provided for c in stored_cols):
+        # whole rows: replace by key (the fast path for full exports and first imports)
+        con.execute(f"delete from {kind.table} t where exists (select 1 from {source} s where {join})")
+        con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source}", [import_id])
+    else:
+        # the file lacks some columns: existing rows keep what the file does not say (a grid refresh must not
+        # erase boundaries imported from GeoJSON); only new keys get whole rows
+        sets = [f"{_q(c)} = cast(s.{_q(c)} as {types[c]})" for c in stored_cols
+                if c in provided and c not in kind.key]
+        con.execute(f"update {kind.table} t set {', '.join(sets + ['import_id = ?'])} from {source} s "
+                    f"where {join}", [import_id])
+        con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source} s "
+                    f"where not exists (select 1 from {kind.table} t where {join})", [import_id])
     res.rows_stored = con.execute(f"select count(*) from {source}").fetchall()[0][0]
     res.rows_inserted = res.rows_stored - res.rows_updated
     res.import_id = import_id
     con.execute("insert into import_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [import_id, res.file, res.sha256, kind.name, res.rows_in_file, res.rows_stored, res.rows_inserted,
                  res.rows_updated, res.rows_refused, datetime.now().replace(microsecond=0), user,
-                 json.dumps({k: v for k, v in prep.options.items() if k != "source_columns"}, ensure_ascii=False)])
+                 json.dumps({k: v for k, v in prep.options.items() if k not in ("source_columns", "provided")},
+                            ensure_ascii=False)])
     res.stored = True
 
 

@@ -131,7 +131,9 @@ RULES = [
     ("relief", _bad("relief", 1, persons=0), 3, "persons", "不小于 1"),
     ("relief", _bad("relief", 1, programme="扶贫"), 3, "programme", "低保(dibao)"),
     ("relief", _bad("relief", 0, approved_at="2025-07-01"), 2, "approved_at", "早于「申请日期」"),
-    ("relief", _bad("relief", 0, amount_yuan=-5), 2, "amount_yuan", "不小于 0"),
+    ("relief", _bad("relief", 0, amount_yuan=-5), 2, "amount_yuan", "范围 0–999,999,999,999.99"),
+    ("relief", _bad("relief", 0, amount_yuan="1e20"), 2, "amount_yuan", "范围 0–999,999,999,999.99"),
+    ("relief", _bad("relief", 1, amount_yuan="12,34"), 3, "amount_yuan", "数字"),
     ("patrols", _bad("patrols", 0, track="106.68"), 2, "track", "轨迹"),
     ("patrols", _bad("patrols", 1, ended_at="2025-09-02 13:00"), 3, "ended_at", "早于「开始时间」"),
     ("patrols", _bad("patrols", 1, key_person_visits=-1), 3, "key_person_visits", "不小于 0"),
@@ -336,3 +338,75 @@ def test_short_rows_are_padded_not_fatal(con, tmp_path):
     res = ingest.ingest_files(con, "grids", [tmp_path / "g.csv"])[0]
     assert res.stored, res.errors.to_string()
     assert con.sql("select grid_id, population from grids order by 1").fetchall() == [("G1", 900), ("G2", None)]
+
+
+def test_partial_file_keeps_what_it_does_not_say(loaded, tmp_path):
+    """A grid refresh without boundary or coordinates must not erase them (review finding)."""
+    import json as _json
+
+    feats = [{"type": "Feature", "properties": {"网格编码": "G01"},
+              "geometry": {"type": "Polygon", "coordinates": [[[106.6, 35.5], [106.7, 35.5], [106.7, 35.6],
+                                                              [106.6, 35.5]]]}}]
+    (tmp_path / "b.geojson").write_text(_json.dumps(feats))
+    assert ingest.ingest_boundaries(loaded, tmp_path / "b.geojson").stored
+    (tmp_path / "g.csv").write_text("grid_id,street,community,households\nG01,东关街道,东大街社区,310\n"
+                                    "G09,东关街道,东大街社区,120\n", encoding="utf-8")
+    res = ingest.ingest_files(loaded, "grids", [tmp_path / "g.csv"])[0]
+    assert (res.rows_inserted, res.rows_updated) == (1, 1)
+    g1 = loaded.sql("select households, population, key_persons, lon, boundary is not null from grids "
+                    "where grid_id = 'G01'").fetchall()[0]
+    assert g1 == (310, 900, 2, 106.68, True)
+    assert loaded.sql("select key_persons, lon from grids where grid_id = 'G09'").fetchall() == [(0, None)]
+    (tmp_path / "e.csv").write_text("event_id,grid_id,reported_at\nE01,G01,2025-09-01 09:00\n", encoding="utf-8")
+    assert ingest.ingest_files(loaded, "events", [tmp_path / "e.csv"])[0].stored
+    assert loaded.sql("select outcome, satisfaction from events where event_id = 'E01'").fetchall() == [("resolved", 5)]
+
+
+# --------------------------------------------------------------------------------------------- messy files (review)
+
+def test_blank_lines_keep_excel_row_numbers(loaded, tmp_path):
+    (tmp_path / "e.csv").write_text("event_id,grid_id,reported_at\n\nA1,G01,2025-03-05 10:00\n\n\n"
+                                    "A2,G99,2025-03-05 10:00\n", encoding="utf-8")
+    res = ingest.ingest_files(loaded, "events", [tmp_path / "e.csv"])[0]
+    assert res.errors[["row", "column"]].values.tolist() == [[6, "grid_id"]]     # row 6 in Excel
+
+
+def test_mixed_encoding_is_refused_not_garbled(loaded, tmp_path):
+    before = snapshot(loaded)
+    text = "event_id,grid_id,reported_at,category,description\n" + "".join(
+        f"M{i},G01,2025-03-05 10:00,public_order,楼道堆放杂物{i}\n" for i in range(20))
+    (tmp_path / "m.csv").write_bytes(text.encode("utf-8") + b"M99,G01,2025-03-05 10:00,other,Caf\xe9s\n")
+    res = ingest.ingest_files(loaded, "events", [tmp_path / "m.csv"])[0]
+    assert not res.stored and "UTF-8" in res.errors.iloc[0]["message"]
+    (tmp_path / "junk.csv").write_bytes(bytes(range(256)) * 10)
+    res = ingest.ingest_files(loaded, "events", [tmp_path / "junk.csv"])[0]
+    assert not res.stored and res.errors.iloc[0]["message"]
+    assert snapshot(loaded) == before
+
+
+@pytest.mark.parametrize("content,suffix", [(b"", ".csv"), (b"not a zip", ".xlsx"), (b"PAR1junk", ".parquet")])
+def test_unreadable_files_are_refused_with_a_reason(loaded, tmp_path, content, suffix):
+    (tmp_path / f"x{suffix}").write_bytes(content)
+    res = ingest.ingest_files(loaded, "grids", [tmp_path / f"x{suffix}"])[0]
+    assert not res.stored and ("无法读取" in res.errors.iloc[0]["message"] or "为空" in res.errors.iloc[0]["message"])
+
+
+def test_empty_workbook_is_refused(loaded, tmp_path):
+    import openpyxl
+
+    openpyxl.Workbook().save(tmp_path / "e.xlsx")
+    res = ingest.ingest_files(loaded, "grids", [tmp_path / "e.xlsx"])[0]
+    assert not res.stored and "为空" in res.errors.iloc[0]["message"]
+
+
+def test_thousands_separators_only_in_groups_of_three(con, tmp_path):
+    (tmp_path / "g.csv").write_text('grid_id,street,community,households,population\n'
+                                    'G1,东关街道,东大街社区,"1,234","12,345"\n', encoding="utf-8")
+    assert ingest.ingest_files(con, "grids", [tmp_path / "g.csv"])[0].stored
+    assert con.sql("select households, population from grids").fetchall() == [(1234, 12345)]
+
+
+def test_cli_bad_mapping_is_a_usage_error(tmp_path):
+    path = fixtures.write("grids", tmp_path / "g.csv")
+    out = _cli("ingest", "--db", tmp_path / "x.duckdb", "--kind", "grids", path, "--mapping", tmp_path / "none.toml")
+    assert out.returncode == 2 and "映射文件" in out.stderr

@@ -15,20 +15,27 @@ create or replace temp macro gg_parse_ts(v) as coalesce(
 );
 
 -- Excel serial dates (days since 1899-12-30), as XLSX cells formatted as numbers arrive.
+-- (rounded to the second: a serial's fraction of a day is not exact in binary)
 create or replace temp macro gg_parse_excel_serial(v) as case
     when try_cast(v as double) between 1 and 2958465
-    then timestamp '1899-12-30' + to_microseconds(cast(round(try_cast(v as double) * 86400e6) as bigint))
+    then timestamp '1899-12-30' + to_seconds(cast(round(try_cast(v as double) * 86400) as bigint))
 end;
 
+-- a number as text: thousands separators only in groups of three (1,234,567.5); "12,34" or "1_000" are not numbers
+create or replace temp macro gg_number_text(v) as case
+    when not contains(v, ',') and not contains(v, '_') then v
+    when regexp_full_match(v, '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?') then replace(v, ',', '')
+end;
+
+-- int and float parse the text gg_number_text already cleaned (the importer stages it once per cell)
 create or replace temp macro gg_parse_int(v) as case
-    when isfinite(try_cast(replace(v, ',', '') as double))
-     and try_cast(replace(v, ',', '') as double) = floor(try_cast(replace(v, ',', '') as double))
-     and abs(try_cast(replace(v, ',', '') as double)) <= 2147483647
-    then cast(try_cast(replace(v, ',', '') as double) as bigint)
+    when isfinite(try_cast(v as double)) and try_cast(v as double) = floor(try_cast(v as double))
+     and abs(try_cast(v as double)) <= 2147483647
+    then cast(try_cast(v as double) as bigint)
 end;
 
 create or replace temp macro gg_parse_float(v) as case
-    when isfinite(try_cast(replace(v, ',', '') as double)) then try_cast(replace(v, ',', '') as double)
+    when isfinite(try_cast(v as double)) then try_cast(v as double)
 end;
 
 create or replace temp macro gg_parse_bool(v) as case
