@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from access import audit
+from access import accounts, audit
 from ui import components as ui
 from ui.conn import db_path
 
@@ -16,6 +16,7 @@ if user is None or not user.role.admin:
     st.error("仅管理员可查看审计日志。")
     st.stop()
 st.title("审计日志")
+roles = accounts.load().roles
 log = audit.entries(2000, store_path=db_path())
 if log.empty:
     ui.empty("尚无审计记录。")
@@ -24,7 +25,9 @@ kinds = st.multiselect("操作类型", list(ACTIONS), format_func=ACTIONS.get, k
 if kinds:
     log = log[log["action"].isin(kinds)]
 st.dataframe(pd.DataFrame({
-    "时间": log["logged_at"], "用户": log["username"], "角色": log["role"], "操作": log["action"].map(lambda a: ACTIONS.get(a, a)),
+    "时间": log["logged_at"], "用户": log["username"],
+    "角色": log["role"].map(lambda r: roles[r].label if r in roles else (r or "—")),
+    "操作": log["action"].map(lambda a: ACTIONS.get(a, a)),
     "结果": log["ok"].map({True: "成功", False: "拒绝/失败"}),
     "详情": [json.dumps(json.loads(d), ensure_ascii=False) if d else "" for d in log["detail"]],
-}), hide_index=True, height=600)
+}), hide_index=True, height=min(600, 38 + 35 * len(log)))
