@@ -61,7 +61,7 @@ with st.expander("字段筛选", expanded=bool(st.query_params.get("category")))
         if rng.strip():
             try:
                 lo, hi = (float(x) if x.strip() else None for x in rng.replace("–", "-").split("-", 1))
-                col_filters[c] = (lo, hi)
+                col_filters[c] = explore.Range(lo, hi)
             except ValueError:
                 cols[i % 3].warning("范围格式应为 下限-上限，如 1-5")
 
@@ -147,7 +147,7 @@ with tab_pivot:
                            on_click=audited("汇总", export, "xlsx"))
 
 with tab_records:
-    recs, total = explore.records(cursor(), name, f, col_filters, limit=1000, personal=user.role.personal)
+    recs, total = data.explore_records(name, f, col_filters, 1000, user.role.personal)
     st.markdown(f"共 **{total:,}** 条记录" + ("，显示最新 1,000 条" if total > 1000 else ""))
     if recs.empty:
         ui.empty("所选范围内没有记录。")

@@ -82,6 +82,13 @@ def personal_select(dataset: str, mode: str) -> list[str]:
     return [f"gg_mask_{kind}({c}) as {c}" for c, kind in cols.items()]
 
 
+@dataclass(frozen=True)
+class Range:
+    """An inclusive number range filter (either end may be open). Any other filter value is a set of values."""
+    lo: float | None = None
+    hi: float | None = None
+
+
 MEASURES = {"count": "记录数", "sum": "合计", "mean": "平均", "median": "中位数"}
 
 
@@ -103,8 +110,8 @@ def _where(ds: Dataset, filters: Filters, column_filters: dict, params: dict) ->
     for n, (column, cond) in enumerate(sorted(column_filters.items())):
         if column not in available or column in PERSONAL:
             raise ValueError(f"{column} is not a column of {ds.view}")
-        if isinstance(cond, tuple) and len(cond) == 2:           # a range, inclusive
-            lo, hi = cond
+        if isinstance(cond, Range):
+            lo, hi = cond.lo, cond.hi
             if lo is not None:
                 params[f"c{n}lo"] = lo
                 where.append(f"{column} >= $c{n}lo")

@@ -342,3 +342,16 @@ def test_explorer_relief_small_counts_below_street_level(app):
     assert "<5" in values and not any(isinstance(v, (int, float)) and 0 < v < 5 for v in values)
     at = app("app_pages/explorer.py", user="admin", dataset="社会救助", g1="网格编码")
     assert "<5" not in list(at.dataframe[0].value["记录数"])
+
+
+def test_explorer_two_values_are_a_set_not_a_range(db):
+    """Two selected categories must not be read as a number range (found while reviewing the cache keys)."""
+    con = store.connect(db, read_only=True)
+    f = Filters(date(2026, 1, 1), END)
+    both = explore.aggregate(con, "events", f, ["category"], column_filters={"category": ("dispute", "hazard")})
+    assert set(both["category"]) == {"dispute", "hazard"}
+    ranged = explore.aggregate(con, "events", f, [], column_filters={"satisfaction": explore.Range(4, None)})
+    exact = con.execute("select count(*) from v_events where reported_at >= '2026-01-01' and "
+                        "reported_at < ?::date + 1 and satisfaction >= 4", [END]).fetchall()[0][0]
+    assert ranged.iloc[0]["value"] == exact
+    con.close()

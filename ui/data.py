@@ -119,7 +119,7 @@ def _explore_aggregate(store_version, dataset, filters, group_by, measure, colum
 
 
 def explore_aggregate(dataset: str, filters: Filters, group_by, measure: str, column, column_filters: dict):
-    frozen = tuple(sorted((k, tuple(v)) for k, v in column_filters.items()))
+    frozen = _freeze(column_filters)
     return _explore_aggregate(version(), dataset, filters, tuple(group_by), measure, column, frozen)
 
 
@@ -155,3 +155,23 @@ def _street_outlines(store_version, scope):
 
 def street_outlines(scope=None):
     return _street_outlines(version(), scope)
+
+
+@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
+def _explore_records(store_version, dataset, filters, column_filters, limit, personal):
+    from metrics import explore
+
+    return explore.records(cursor(), dataset, filters, {k: v for k, v in column_filters}, limit, personal)
+
+
+def explore_records(dataset: str, filters: Filters, column_filters: dict, limit: int, personal: str):
+    """Record list and total of the explorer (cached: the explorer reruns on every widget, e.g. typing SQL)."""
+    frozen = _freeze(column_filters)
+    return _explore_records(version(), dataset, filters, frozen, limit, personal)
+
+
+def _freeze(column_filters: dict) -> tuple:
+    """Hashable column filters for the cache key: value lists become tuples, ranges stay Range."""
+    from metrics.explore import Range
+
+    return tuple(sorted((k, v if isinstance(v, Range) else tuple(v)) for k, v in column_filters.items()))
