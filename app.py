@@ -5,14 +5,21 @@ from pathlib import Path
 
 import streamlit as st
 
+from data import store
 from metrics import labels
-from ui import auth
+from ui import auth, conn
 from ui import filters as flt
 from ui.nav import PAGES, pages_for
 
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"   # local: no icon CDN
 st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if flt.kiosk() else "auto")
+
+try:        # the first opening upgrades a store made by an older release (data/store.py); say so when it cannot
+    conn.cursor().close()
+except (store.StoreTooNew, store.StoreNeedsUpgrade) as e:
+    st.error(str(e))
+    st.stop()
 
 user = auth.current_user()
 if user is None:

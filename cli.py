@@ -6,6 +6,7 @@
     python cli.py metrics    --db PATH --from DATE --to DATE [--metric ID]... [--by street|community|grid|month|week]
                              [--street NAME]... [--format json|csv]
     python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv]
+    python cli.py migrate    --db PATH      (upgrade a store made by an older release; a backup copy is kept)
 
 Exit 0 on success; 1 when input is refused (nothing stored); 2 on usage errors.
 """
@@ -168,6 +169,21 @@ def cmd_scoreboard(args) -> int:
     return 0
 
 
+def cmd_migrate(args) -> int:
+    path = Path(args.db)
+    if not path.is_file():
+        print(f"数据库不存在：{path}", file=sys.stderr)
+        return 2
+    old = store.store_version_of(path)
+    backup = store.upgrade(path)
+    new = store.code_version()
+    if old == new:
+        print(f"数据库结构已是最新版本 v{new}。")
+    else:
+        print(f"数据库结构已从 v{old} 升级到 v{new}" + (f"；升级前的副本：{backup}" if backup else "") + "。")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="网格化服务管理 指标看板 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     period(p)
     p.add_argument("--level", choices=("street", "community"), default="street")
     p.set_defaults(func=cmd_scoreboard)
+
+    p = sub.add_parser("migrate", help="升级旧版本数据库的结构（先保存副本）")
+    p.add_argument("--db", required=True)
+    p.set_defaults(func=cmd_migrate)
     return parser
 
 
@@ -215,7 +235,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "date_from", None) and args.date_to < args.date_from:
         parser.error("--to is before --from")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (store.StoreTooNew, store.StoreNeedsUpgrade) as e:
+        print(str(e), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
