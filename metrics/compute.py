@@ -3,20 +3,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from .config import Config, load_config
+from .filters import FILTER_COLUMNS, build_where, period_params
 from .registry import METRICS, SOURCES, Measure, Metric
 
 GRID_COLUMNS = {"grid_name", "street", "community", "district", "households", "population", "key_persons", "lon",
                 "lat", "boundary", "updated_at"}
-
-FILTER_COLUMNS = {"streets": "street", "communities": "community", "grids": "grid_id", "categories": "category",
-                  "sources": "source", "tiers": "tier", "programmes": "programme", "workers": "worker_id",
-                  "departments": "department"}
 
 
 @dataclass(frozen=True)
@@ -64,10 +61,7 @@ def _params(filters: Filters, cfg: Config) -> dict:
     p = cfg.parameters
     fields = [f for f in p.get("data_entry_fields", []) if f in GRID_COLUMNS]
     return {
-        "from": filters.date_from,
-        "to": filters.date_to,
-        "from_ts": datetime.combine(filters.date_from, datetime.min.time()),
-        "to_excl": datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()),
+        **period_params(filters),
         "days": filters.days,
         "working_days": working_days(filters.date_from, filters.date_to),
         "required_patrols": p.get("required_patrols_per_week", 3),
@@ -81,21 +75,6 @@ def _params(filters: Filters, cfg: Config) -> dict:
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
-def _where(src, filters: Filters, params: dict) -> str:
-    where = []
-    if src.time:
-        where.append(f"{src.time} >= $from_ts and {src.time} < $to_excl")
-    for name, column in FILTER_COLUMNS.items():
-        values = getattr(filters, name)
-        if values and column in src.filters:
-            params[f"f_{name}"] = list(values)
-            where.append(f"list_contains($f_{name}, {column})")
-    if filters.scope is not None:              # every source has a street: the scope always applies
-        params["scope"] = list(filters.scope)
-        where.append("list_contains($scope, street)")
-    return " and ".join(where) or "true"
-
-
 def _expr(expr: str, params: dict) -> str:
     # data-entry fields come from configuration: identifiers whitelisted against the grid columns, never values
     return expr.replace("$fields_filled", " + ".join(f"count({f})" for f in params["_fields"]) or "0")
@@ -106,7 +85,7 @@ def _source_sql(source: str, exprs: list[str], filters: Filters, keys: list[str]
     src = SOURCES[source]
     used = [k for k in keys if k in src.keys]
     cols = [f"{src.keys[k]} as {k}" for k in used] + [f"{_expr(e, params)} as v{i}" for i, e in enumerate(exprs)]
-    sql = f"select {', '.join(cols)} from {src.relation} where {_where(src, filters, params)}"
+    sql = f"select {', '.join(cols)} from {src.relation} where {build_where(src, filters, params)}"
     return sql + (" group by all" if used else ""), used
 
 
@@ -115,7 +94,7 @@ def _pre_group_sql(m: Measure, filters: Filters, keys: list[str], params: dict):
     used = [k for k in keys if k in src.keys]
     inner = [f"{src.keys[k]} as {k}" for k in used] + list(m.pre_group) + [f"{_expr(m.pre_expr, params)} as v"]
     sql = (f"select {', '.join(used + [_expr(m.expr, params) + ' as v0'])} from (select {', '.join(inner)} "
-           f"from {src.relation} where {_where(src, filters, params)} group by all)")
+           f"from {src.relation} where {build_where(src, filters, params)} group by all)")
     return sql + (" group by all" if used else ""), used
 
 

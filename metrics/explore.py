@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .compute import FILTER_COLUMNS, Filters
+from .compute import Filters
+from .filters import build_where
+from .registry import SOURCES
 
 # Columns that hold personal data: never offered in the explorer or its exports.
 PERSONAL = {"description", "reporter_name", "reporter_phone", "applicant_name", "id_number", "name", "phone"}
@@ -16,33 +18,40 @@ PERSONAL = {"description", "reporter_name", "reporter_phone", "applicant_name", 
 
 @dataclass(frozen=True)
 class Dataset:
-    view: str
+    source: str               # the registry source it reads (relation, period column, filterable columns)
     label: str
-    time: str | None          # the column that selects rows into the period
     dims: tuple               # categorical columns: filters and group-bys
     numeric: tuple            # numeric columns: ranges, sum and mean
     columns: tuple            # what the record list shows (never personal data)
 
+    @property
+    def view(self) -> str:
+        return SOURCES[self.source].relation
+
+    @property
+    def time(self) -> str | None:
+        return SOURCES[self.source].time
+
 
 DATASETS = {
-    "events": Dataset("v_events", "事件", "reported_at",
+    "events": Dataset("events", "事件",
                       ("street", "community", "grid_id", "category", "subcategory", "source", "tier", "outcome",
                        "department", "month", "week"),
                       ("satisfaction", "hours_to_close", "hours_registered"),
                       ("event_id", "street", "community", "grid_id", "category", "subcategory", "source", "tier",
                        "reported_at", "registered_at", "dispatched_at", "handled_at", "closed_at", "evaluated_at",
                        "due_at", "outcome", "resolved_on_site", "satisfaction", "worker_id", "department")),
-    "relief": Dataset("v_relief", "社会救助", "applied_at",
+    "relief": Dataset("relief", "社会救助",
                       ("street", "community", "grid_id", "programme", "status", "month"),
                       ("persons", "amount_yuan", "approval_days"),
                       ("case_id", "household_id", "street", "community", "grid_id", "programme", "persons",
                        "amount_yuan", "applied_at", "approved_at", "paid_at", "status", "newly_enrolled")),
-    "patrols": Dataset("v_patrols", "巡查", "started_at",
+    "patrols": Dataset("patrols", "巡查",
                        ("street", "community", "grid_id", "worker_id", "month", "week"),
                        ("distance_m", "households_visited", "key_person_visits", "hazards_found", "events_reported"),
                        ("patrol_id", "worker_id", "street", "community", "grid_id", "started_at", "ended_at",
                         "distance_m", "households_visited", "key_person_visits", "hazards_found", "events_reported")),
-    "grids": Dataset("v_grids", "网格", None,
+    "grids": Dataset("grids", "网格",
                      ("street", "community", "grid_id", "has_active_worker"),
                      ("households", "population", "key_persons", "active_workers"),
                      ("grid_id", "grid_name", "street", "community", "households", "population", "key_persons",
@@ -93,20 +102,9 @@ MEASURES = {"count": "记录数", "sum": "合计", "mean": "平均", "median": "
 
 
 def _where(ds: Dataset, filters: Filters, column_filters: dict, params: dict) -> str:
-    where = []
-    if ds.time:
-        where.append(f"{ds.time} >= $from_ts and {ds.time} < $to_excl")
-        params["from_ts"] = pd.Timestamp(filters.date_from)
-        params["to_excl"] = pd.Timestamp(filters.date_to) + pd.Timedelta(days=1)
+    """The source's rows under the filters (the one builder), narrowed further by the explorer's column filters."""
+    where = [build_where(ds.source, filters, params)]
     available = set(ds.dims) | set(ds.numeric) | set(ds.columns)
-    if filters.scope is not None:
-        params["scope"] = list(filters.scope)
-        where.append("list_contains($scope, street)")
-    for name, column in FILTER_COLUMNS.items():
-        values = getattr(filters, name)
-        if values and column in available:
-            params[f"f_{name}"] = list(values)
-            where.append(f"list_contains($f_{name}, {column})")
     for n, (column, cond) in enumerate(sorted(column_filters.items())):
         if column not in available or column in PERSONAL:
             raise ValueError(f"{column} is not a column of {ds.view}")

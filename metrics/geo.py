@@ -47,7 +47,8 @@ def event_bins(con, filters: Filters, cell: float = 0.01) -> pd.DataFrame:
 
 
 def patrol_tracks(con, filters: Filters, day: date, worker: str = "") -> pd.DataFrame:
-    df = run(con, "patrol_tracks", filters, day=pd.Timestamp(day), worker=worker or "", max_tracks=MAX_TRACKS)
+    one_day = filters.with_(date_from=day, date_to=day)          # the period is the day
+    df = run(con, "patrol_tracks", one_day, worker=worker or "", max_tracks=MAX_TRACKS)
     df["path"] = [[[round(x, 6), round(y, 6)] for x, y in shapely.from_wkt(t).coords] for t in df["track"]]
     return df.drop(columns=["track"])
 

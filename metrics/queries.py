@@ -1,14 +1,17 @@
-"""Named record-level queries the pages show (funnels, overdue lists, heat maps). Each reads views from sql/views,
-takes the same Filters as the indicators and binds every value; the SQL text lives in sql/queries/*.sql."""
+"""Named record-level queries the pages show (funnels, overdue lists, heat maps). The SQL text lives in
+sql/queries/*.sql and names its sources as `{events}`, `{grids}` …: each is replaced by that source's rows under the
+filters, built by metrics/filters.py (the indicators' own rule), so a query file holds no filter of its own."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pandas as pd
 
 from data.store import SQL_DIR
 
-from .compute import FILTER_COLUMNS, Filters, _params
+from .compute import Filters, _params
+from .filters import expand
 
 
 @lru_cache(maxsize=64)
@@ -16,25 +19,15 @@ def _sql(name: str) -> str:
     return (SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _bind(filters: Filters, **extra) -> dict:
-    """Every parameter a query file may use: period bounds and each filter list (empty list = no filter)."""
+def run(con, name: str, filters: Filters, **extra) -> pd.DataFrame:
+    """Run a named query: its sources filtered, every value bound (period, filter lists, parameters, `extra`)."""
     from .config import load_config
 
-    p = {k: v for k, v in _params(filters, load_config()).items() if not k.startswith("_")}
-    for name in FILTER_COLUMNS:
-        p[f"f_{name}"] = list(getattr(filters, name))
-    p["scope_all"] = filters.scope is None
-    p["scope"] = list(filters.scope or ())
-    p.update(extra)
-    return p
-
-
-def run(con, name: str, filters: Filters, **extra) -> pd.DataFrame:
-    import re
-
-    sql = _sql(name)
+    params = {k: v for k, v in _params(filters, load_config()).items() if not k.startswith("_")}
+    params.update(extra)
+    sql = expand(_sql(name), filters, params)
     used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
-    return con.execute(sql, {k: v for k, v in _bind(filters, **extra).items() if k in used}).df()
+    return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
 
 
 def funnel(con, filters: Filters) -> pd.DataFrame:

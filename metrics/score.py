@@ -15,6 +15,7 @@ from data.store import SQL_DIR
 
 from .compute import Filters, compute_many
 from .config import Config, load_config
+from .filters import relation
 
 SCORE_ID = "six_item_score"
 SCORE_LABEL = "六项综治业务指标"
@@ -63,17 +64,10 @@ def _part_value(part: str, value, cfg: Config):
 
 
 def _units(con, filters: Filters, level: str) -> list[str]:
-    key = LEVEL_KEY[level]
-    sql = f"select distinct {key} from grids where true"
-    params = {}
-    for name, column in (("streets", "street"), ("communities", "community"), ("grids", "grid_id")):
-        if getattr(filters, name):
-            sql += f" and list_contains(${name}, {column})"
-            params[name] = list(getattr(filters, name))
-    if filters.scope is not None:
-        sql += " and list_contains($scope, street)"
-        params["scope"] = list(filters.scope)
-    return sorted(r[0] for r in con.execute(sql, params).fetchall())
+    """The units of a level under the filters: the grids source read through the one filter builder."""
+    params: dict = {}
+    rel = relation("grids", filters, params)
+    return sorted(r[0] for r in con.execute(f"select distinct {LEVEL_KEY[level]} from {rel}", params).fetchall())
 
 
 def other_work(con, filters: Filters, level: str) -> dict:

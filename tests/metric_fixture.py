@@ -28,8 +28,9 @@ WORKERS = [
 
 def _e(event_id, grid_id, category, reported_at, registered_at=None, dispatched_at=None, handled_at=None,
        closed_at=None, evaluated_at=None, due_at=None, outcome=None, resolved_on_site=None, satisfaction=None,
-       worker_id=None, tier=None, source="patrol"):
+       worker_id=None, tier=None, source="patrol", department=None, lon=None, lat=None):
     return dict(event_id=event_id, grid_id=grid_id, category=category, source=source, tier=tier,
+                department=department, lon=lon, lat=lat,
                 reported_at=reported_at, registered_at=registered_at, dispatched_at=dispatched_at,
                 handled_at=handled_at, closed_at=closed_at, evaluated_at=evaluated_at, due_at=due_at,
                 outcome=outcome, resolved_on_site=resolved_on_site, satisfaction=satisfaction, worker_id=worker_id)
@@ -37,17 +38,20 @@ def _e(event_id, grid_id, category, reported_at, registered_at=None, dispatched_
 
 EVENTS = [
     _e("E1", "A1", "dispute", "2025-09-01 09:00", "2025-09-01 10:00", "2025-09-01 12:00", "2025-09-02 12:00",
-       "2025-09-03 12:00", "2025-09-04 12:00", "2025-09-10 09:00", "resolved", "是", 5, "WA1", "general"),
+       "2025-09-03 12:00", "2025-09-04 12:00", "2025-09-10 09:00", "resolved", "是", 5, "WA1", "general",
+       department="社区居委会", lon=106.681, lat=35.541),
     _e("E2", "A1", "dispute", "2025-09-02 09:00", "2025-09-03 10:00", "2025-09-03 12:00", "2025-09-05 12:00",
-       "2025-09-12 09:00", None, "2025-09-09 09:00", "unresolved", "否", None, "WA1", "difficult"),
+       "2025-09-12 09:00", None, "2025-09-09 09:00", "unresolved", "否", None, "WA1", "difficult",
+       department="社区居委会", lon=106.682, lat=35.541),
     _e("E3", "A2", "dispute", "2025-09-03 09:00", "2025-09-03 09:30", None, None, "2025-09-04 09:00",
        "2025-09-05 09:00", "2025-09-10 09:00", "transferred", None, 4, None, "general", "resident"),
     _e("E4", "A1", "hazard", "2025-09-04 10:00", "2025-09-04 11:00", None, None, "2025-09-06 10:00", None,
        "2025-09-11 10:00", "rectified"),
     _e("E5", "A2", "hazard", "2025-09-05 10:00", "2025-09-05 12:00", due_at="2025-09-12 10:00",
-       outcome="not_rectified", source="hotline"),
+       outcome="not_rectified", source="hotline", department="区应急管理局", lon=106.691, lat=35.541),
     _e("E6", "B1", "sanitation", "2025-09-08 08:00", "2025-09-08 09:00", "2025-09-08 10:00", "2025-09-08 12:00",
-       "2025-09-08 14:00", "2025-09-09 14:00", "2025-09-09 08:00", satisfaction=3, worker_id="WB1"),
+       "2025-09-08 14:00", "2025-09-09 14:00", "2025-09-09 08:00", satisfaction=3, worker_id="WB1",
+       department="区城管局", lon=106.701, lat=35.551),
     _e("E7", "B1", "hazard", "2025-09-10 10:00", "2025-09-12 10:00", source="resident"),
     _e("E8", "B1", "public_order", "2025-09-13 10:00", source="hotline"),
     # outside P: one before (in the previous period), one after
