@@ -8,7 +8,8 @@
     python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv]
     python cli.py migrate    --db PATH      (upgrade a store made by an older release; a backup copy is kept)
 
-Exit 0 on success; 1 when input is refused (nothing stored); 2 on usage errors.
+Exit 0 on success; 1 when input is refused (nothing stored); 2 on usage errors; 3 when another import is writing
+the store (data/storefile.py; nothing stored).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from data import store
+from data import store, storefile
 from data.columns import KINDS
 
 INGEST_KINDS = (*KINDS, "boundaries")
@@ -32,9 +33,8 @@ def cmd_demo(args) -> int:
     from data import demo
 
     t0 = time.perf_counter()
-    con = store.connect(args.db)
-    counts = demo.generate(con, seed=args.seed, events=args.events, end=args.end, progress=_progress)
-    con.close()
+    with storefile.writing(args.db) as w:       # a copy swapped in at the end: the dashboard may keep reading
+        counts = demo.generate(w.con, seed=args.seed, events=args.events, end=args.end, progress=_progress)
     print("演示数据已生成：" + "，".join(f"{k} {v:,}" for k, v in counts.items())
           + f"（{time.perf_counter() - t0:.1f} 秒）")
     return 0
@@ -53,15 +53,17 @@ def cmd_ingest(args) -> int:
         except (OSError, ValueError) as e:          # missing file, or TOML that does not parse
             print(f"映射文件无法读取：{args.mapping}（{e}）", file=sys.stderr)
             return 2
-    con = store.connect(args.db)
     t0 = time.perf_counter()
-    if args.kind == "boundaries":
-        results = [ingest.ingest_boundaries(con, f, coords_default=args.coords) for f in args.files]
-    else:
-        results = ingest.ingest_files(con, args.kind, args.files, mapping_path=args.mapping,
-                                      coords_default=args.coords, skip_invalid=args.skip_invalid,
-                                      progress=_progress)
-    con.close()
+    # the import writes a copy of the store and swaps it in when something was stored (data/storefile.py)
+    with storefile.writing(args.db) as w:
+        if args.kind == "boundaries":
+            results = [ingest.ingest_boundaries(w.con, f, coords_default=args.coords) for f in args.files]
+        else:
+            results = ingest.ingest_files(w.con, args.kind, args.files, mapping_path=args.mapping,
+                                          coords_default=args.coords, skip_invalid=args.skip_invalid,
+                                          progress=_progress)
+        if not any(r.stored for r in results):
+            w.discard()
     for r in results:
         print(r.summary_zh())
         if r.ignored_columns:
@@ -240,6 +242,9 @@ def main(argv=None) -> int:
     except (store.StoreTooNew, store.StoreNeedsUpgrade) as e:
         print(str(e), file=sys.stderr)
         return 1
+    except storefile.StoreBusy as e:            # another import holds the store: not refused input, not usage
+        print(str(e), file=sys.stderr)
+        return storefile.BUSY_EXIT
 
 
 if __name__ == "__main__":

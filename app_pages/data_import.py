@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data import ingest, store
+from data import ingest, store, storefile
 from metrics import labels
 from ui import components as ui
 from ui import conn
@@ -91,11 +91,18 @@ if files:
         commit = b2.button("校验并导入", key="imp_commit", type="primary", disabled=chosen is None)
         if validate or commit:
             bar = st.progress(0.0, "开始")
-            with conn.writer() as con:
-                results = ingest.ingest_files(con, chosen, paths, mapping_path=mapping, coords_default=coords,
-                                              skip_invalid=skip, progress=lambda x, m: bar.progress(min(x, 1.0), m),
-                                              display_names=[p.name for p in paths], dry_run=validate,
-                                              user=user.username)
+            try:
+                with conn.writer() as w:
+                    results = ingest.ingest_files(w.con, chosen, paths, mapping_path=mapping, coords_default=coords,
+                                                  skip_invalid=skip,
+                                                  progress=lambda x, m: bar.progress(min(x, 1.0), m),
+                                                  display_names=[p.name for p in paths], dry_run=validate,
+                                                  user=user.username)
+                    if validate or not any(r.stored for r in results):
+                        w.discard()             # nothing to publish: the store file stays as it was
+            except storefile.StoreBusy as e:
+                st.error(str(e))
+                st.stop()
             if not validate:
                 from ui import auth
                 auth.log("import", {"kind": chosen, "files": [r.file for r in results],
