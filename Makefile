@@ -10,7 +10,7 @@ setup:
 # Start the dashboard on the embedded DuckDB; demo data is generated on the first run.
 run: setup
 	@[ -f $(DB) ] || .venv/bin/python cli.py demo --db $(DB)
-	GRIDGOV_DB=$(DB) .venv/bin/streamlit run app.py --server.port $(PORT)
+	GRIDGOV_DB=$(DB) .venv/bin/streamlit run serve.py --server.port $(PORT)
 
 # The whole test suite, browser tests included.
 test: setup

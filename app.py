@@ -22,6 +22,21 @@ except (store.StoreTooNew, store.StoreNeedsUpgrade) as e:
     st.stop()
 
 user = auth.current_user()
+if auth.display_token():
+    # a display link: the kiosk scoreboard and nothing else, read-only; a revoked or expired link shows only that
+    if user is None:
+        st.navigation([st.Page("app_pages/scoreboard.py", title="大屏", url_path="scoreboard", default=True)],
+                      position="hidden")
+        st.title(labels.APP_TITLE)
+        st.warning("该大屏显示链接已失效或已被撤销，请联系管理员重新生成。")
+        st.stop()
+    st.session_state["_user"] = user
+    st.session_state["_filters"] = None
+    page = st.navigation([st.Page("app_pages/scoreboard.py", title="街道排名", url_path="scoreboard", default=True)],
+                         position="hidden")
+    st.html(flt.KIOSK_CHROME_CSS)
+    page.run()
+    st.stop()
 if user is None:
     # Register every page (hidden) so a deep link keeps its page and query through the login, but run only the
     # login form: after st.rerun() the requested page opens if the user's role may see it.
@@ -31,6 +46,7 @@ if user is None:
     auth.login_page()
     st.stop()
 st.session_state["_user"] = user
+auth.hand_over_cookie()
 
 groups: dict[str, list] = {}
 for i, spec in enumerate(pages_for(user)):
@@ -40,8 +56,7 @@ for i, spec in enumerate(pages_for(user)):
 if flt.kiosk():
     # big screen: no sidebar, header or toolbar; the page decides what to show
     page = st.navigation(groups, position="hidden")
-    st.html("<style>[data-testid='stHeader'],[data-testid='stSidebar'],[data-testid='stToolbar'],"
-            "[data-testid='stSidebarCollapsedControl']{display:none !important}</style>")
+    st.html(flt.KIOSK_CHROME_CSS)
     st.session_state["_filters"] = None
 else:
     page = st.navigation(groups)

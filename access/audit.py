@@ -22,7 +22,8 @@ def audit_path(store_path: str | Path | None = None) -> Path:
 def _connect(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    con.execute((SQL_DIR / "audit" / "01_audit_log.sql").read_text(encoding="utf-8"))
+    for script in sorted((SQL_DIR / "audit").glob("*.sql")):     # audit_log, sessions: create-if-missing
+        con.execute(script.read_text(encoding="utf-8"))
     return con
 
 

@@ -9,7 +9,8 @@ from ui import components as ui
 from ui.conn import db_path
 
 ACTIONS = {"login": "登录", "login_failed": "登录失败", "login_locked": "登录锁定", "logout": "退出", "import": "导入",
-           "export": "导出", "sql": "SQL 查询", "refused": "越权尝试（已拒绝）"}
+           "export": "导出", "sql": "SQL 查询", "refused": "越权尝试（已拒绝）",
+           "display_opened": "打开大屏链接", "display_link_created": "生成大屏链接", "session_revoked": "撤销会话"}
 
 user = st.session_state.get("_user")
 if user is None or not user.role.admin:

@@ -3,8 +3,7 @@ finishes rendering (script done, no skeletons, every visible chart drawn), shows
 listed under its own title in the sidebar, and no request leaves 127.0.0.1 (offline/intranet). A full-page
 screenshot of each page goes to artifacts/screenshots/<url_path>.png.
 
-The app needs a login and keeps it in the Streamlit session only, so a page cannot be opened by loading its URL
-in a fresh tab (that shows "Page not found" and lands on the first page after the login). The tests log in as the
+The server is `streamlit run serve.py` (app.py plus the route that sets the login cookie). The tests log in as the
 demo admin (who sees every page) at the root URL and open each page the way a user does, with its sidebar link,
 in one shared logged-in tab (a login costs ~4 s; after a failed test the next one starts in a fresh context;
 GRIDGOV_BROWSER_FRESH=1 gives every page its own context). The kiosk test has its own context and opens
@@ -123,12 +122,13 @@ def server(tmp_path_factory):
     log = tmp / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.address", "127.0.0.1",
              "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env={**os.environ, "GRIDGOV_DB": str(db)}, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
     srv = Server(proc, f"http://127.0.0.1:{port}", log)
+    srv.db = db
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -351,5 +351,84 @@ def test_street_staff_sees_no_other_street_anywhere(browser, server):
                 assert other not in text, f"{other} shown to 东关 staff on {title} ({href})"
             v.screenshot(SHOTS / f"staff{href.replace('/', '_') or '_cockpit'}.png", full_page=False)
             v.assert_clean()
+    finally:
+        v.close()
+
+
+def _cookie(v: Visit) -> dict | None:
+    from access import sessions
+    return next((c for c in v.context.cookies() if c["name"] == sessions.COOKIE), None)
+
+
+def _wait_for(fn, timeout: float = 15.0, step_ms: int = 200, page=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = fn()
+        if got:
+            return got
+        (page.wait_for_timeout(step_ms) if page is not None else time.sleep(step_ms / 1000))
+    return fn()
+
+
+def test_signed_in_survives_reload_and_new_tabs_until_logout(fresh_visit):
+    """F5, a new tab from a 查看记录 link and a reconnect all find the HttpOnly cookie and stay signed in."""
+    v = fresh_visit
+    v.wait_ready("/")
+    cookie = _wait_for(lambda: _cookie(v), page=v.page)
+    assert cookie, "no session cookie after the login"
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
+    assert v.page.evaluate("() => document.cookie").find(cookie["name"]) < 0, "cookie readable from JavaScript"
+    v.page.reload()
+    v.wait_ready("/")
+    assert v.nav_link_locator().count() > 3, "reload shows the login instead of the app"
+    assert not v.page.get_by_label("密码").count()
+    # a 查看记录 link opened in a new tab
+    tab = v.context.new_page()
+    tab.goto(v.server.url + "/explorer?dataset=%E4%BA%8B%E4%BB%B6")
+    other = Visit.__new__(Visit)
+    other.__dict__.update(v.__dict__, page=tab)
+    other.wait_ready("/explorer")
+    assert not tab.get_by_label("密码").count(), "a new tab shows the login"
+    assert tab.locator('[data-testid="stSidebarNavLink"]').count() > 3
+    tab.close()
+    # logout ends the server-side session: the same cookie no longer signs in
+    v.page.get_by_role("button", name="退出登录").click()
+    v.page.get_by_label("密码").wait_for(timeout=PAGE_TIMEOUT * 1000)
+    v.page.reload()
+    v.page.get_by_label("密码").wait_for(timeout=PAGE_TIMEOUT * 1000)
+    assert _cookie(v), "the test needs the stale cookie still in the browser"
+
+
+def test_display_link_shows_only_the_kiosk_and_stops_once_revoked(browser, server):
+    from datetime import timedelta as td
+
+    from access import sessions
+
+    token = sessions.create("display", "admin", td(days=1), label="会议室", store_path=server.db)
+    v = Visit(browser, server)
+    try:
+        v.page.goto(f"{server.url}/?display={token}&every=6")
+        v.wait_ready()
+        text = v.page.evaluate("() => document.body.innerText")
+        assert "六项综治业务指标" in text and "中街街道" in text, text[:300]
+        assert not v.page.get_by_label("密码").count(), "a display link asks for a password"
+        for testid in ("stSidebar", "stHeader", "stSidebarNav"):
+            assert not v.page.locator(f'[data-testid="{testid}"]').is_visible(), testid
+        # another page's URL with the same token: still the kiosk, nothing else
+        v.page.goto(f"{server.url}/explorer?display={token}&every=6")
+        v.wait_ready()
+        assert "gg-k-title" in v.page.content() and "自助分析" not in v.page.evaluate("() => document.body.innerText")
+        found = v.page.evaluate(ERRORS_JS)       # Streamlit's own "Page not found" notice is expected here
+        assert not found["exceptions"] and not found["errors"], found
+        sessions.revoke_token(token, by="admin", store_path=server.db)
+        # the next rotation (every 6 s; the server caches a session for up to 5 s) drops to the notice
+        gone = _wait_for(lambda: "已失效或已被撤销" in v.page.evaluate("() => document.body.innerText"),
+                         timeout=30, page=v.page)
+        assert gone, "the kiosk kept rotating after its display link was revoked"
+        assert not v.page.locator(".gg-k-title").count()
+        v.page.reload()
+        v.wait_ready()
+        assert "已失效或已被撤销" in v.page.evaluate("() => document.body.innerText")
+        assert not v.page.get_by_label("密码").count()
     finally:
         v.close()

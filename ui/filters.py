@@ -111,4 +111,11 @@ def current() -> Filters:
 
 
 def kiosk() -> bool:
-    return st.query_params.get("kiosk") in ("1", "true", "yes")
+    """The big-screen view: ?kiosk=1, or any page opened through a display link."""
+    return st.query_params.get("kiosk") in ("1", "true", "yes") or bool(st.query_params.get("display"))
+
+
+# big screen: no sidebar, header or toolbar; the page decides what to show
+KIOSK_CHROME_CSS = ("<style>[data-testid='stHeader'],[data-testid='stSidebar'],[data-testid='stToolbar'],"
+                    "[data-testid='stSidebarCollapsedControl'],[data-testid='stDecoration']"
+                    "{display:none !important}</style>")

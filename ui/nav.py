@@ -25,6 +25,7 @@ PAGES = [
     PageSpec("app_pages/explorer.py", "自助分析", ":material/query_stats:", "explorer", "分析"),
     PageSpec("app_pages/data_import.py", "数据导入", ":material/upload_file:", "import", "数据", admin_only=True),
     PageSpec("app_pages/audit.py", "审计日志", ":material/policy:", "audit", "数据", admin_only=True),
+    PageSpec("app_pages/sessions.py", "会话与大屏", ":material/key:", "sessions", "数据", admin_only=True),
     PageSpec("app_pages/status.py", "数据状态", ":material/database:", "status", "数据"),
 ]
 
