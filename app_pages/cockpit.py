@@ -44,7 +44,7 @@ st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.
            f"事件数据截至 {last or '—'} · 最近导入 {imported or '—'}")
 
 now = data.totals(HEADLINE, f)
-prev = data.totals(HEADLINE, f.previous())
+prev, yoy = data.compared_totals(HEADLINE, f)
 tf = trend_filters(f)
 trend_ids = [i for i in HEADLINE if monthly(i)]
 trends = data.metrics(trend_ids, tf, ["month"])
@@ -59,7 +59,7 @@ for row in range(0, len(HEADLINE), 4):
         with col:
             value, num, den = now[mid]
             spark = list(trends[mid]["value"]) if mid in trends else None
-            ui.card(mid, value, num, den, previous=prev[mid][0], trend=spark,
+            ui.card(mid, value, num, den, previous=prev[mid][0], year_ago=yoy[mid][0], trend=spark,
                     target=cfg.targets.get(mid, {}).get("target"))
 
 st.divider()

@@ -40,7 +40,7 @@ now = data.totals(HEAD, f)
 if now["event_count"][0] == 0:
     ui.empty("本期在所选范围内没有事件。")
     st.stop()
-prev = data.totals(HEAD, f.previous())
+prev = data.compared_totals(HEAD, f)[0]
 cols = st.columns(len(HEAD))
 for col, mid in zip(cols, HEAD):
     with col:

@@ -20,7 +20,7 @@ st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.
 
 IDS = ["patrols_per_grid_week", "patrol_compliance_rate", "key_person_visit_rate", "platform_use_rate"]
 t = data.totals(IDS, f)
-prev = data.totals(IDS, f.previous())
+prev = data.compared_totals(IDS, f)[0]
 cols = st.columns(4)
 for col, mid in zip(cols, IDS):
     with col:

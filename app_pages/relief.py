@@ -35,7 +35,7 @@ def small(v, n=None) -> str:
 
 IDS = ["relief_households", "relief_persons", "relief_amount_yuan", "relief_new_households", "relief_approval_days"]
 t = data.totals(IDS, f)
-prev = data.totals(IDS, f.previous())
+prev = data.compared_totals(IDS, f)[0]
 if t["relief_households"][0] == 0 and t["relief_approval_days"][2] == 0:
     ui.empty("本期在所选范围内没有获批的救助案件。")
 cols = st.columns(5)

@@ -34,6 +34,7 @@ def ranking_table(board: pd.DataFrame, unit_label: str) -> pd.DataFrame:
         "综合得分": [fmt.number(s, 2) for s in board["score"]],
         "较上期": [arrow(c) for c in board["score_change"]],
         "名次变化": [arrow(c, rank=True) for c in board["rank_change"]],
+        "同比": [arrow(c) for c in board["yoy_score_change"]],
     })
     for i in ITEM_IDS:
         out[ITEM_LABELS[i]] = [fmt.number(v, 2) for v in board[i]]
@@ -153,8 +154,9 @@ ui.inject_css()
 (_, last), imported = data.span()
 st.title("街道排名 · 六项综治业务指标")
 prev = f.previous()
-st.caption(f"统计期 {fmt.period_label(f.date_from, f.date_to)}，与上一等长期间 {fmt.period_label(prev.date_from, prev.date_to)} "
-           f"比较 · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
+yoy = f.year_ago()
+st.caption(f"统计期 {fmt.period_label(f.date_from, f.date_to)} · 较上期（环比）对比 {fmt.period_label(prev.date_from, prev.date_to)}"
+           f" · 同比对比 {fmt.period_label(yoy.date_from, yoy.date_to)}（对比期早于最早数据时显示“—”） · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
 
 street_scope = f.with_(communities=(), grids=())
 board = data.scoreboard(street_scope.with_(streets=()))

@@ -45,9 +45,18 @@ class Filters:
         return (self.date_to - self.date_from).days + 1
 
     def previous(self) -> "Filters":
-        """The period of the same length just before this one."""
-        return replace(self, date_from=self.date_from - timedelta(days=self.days),
-                       date_to=self.date_from - timedelta(days=1))
+        """环比: the previous calendar month/quarter/year, else the range of equal length before (metrics/periods)."""
+        from .periods import previous
+
+        d_from, d_to = previous(self.date_from, self.date_to)
+        return replace(self, date_from=d_from, date_to=d_to)
+
+    def year_ago(self) -> "Filters":
+        """同比: the same period one year earlier (metrics/periods)."""
+        from .periods import year_ago
+
+        d_from, d_to = year_ago(self.date_from, self.date_to)
+        return replace(self, date_from=d_from, date_to=d_to)
 
     def with_(self, **changes) -> "Filters":
         return replace(self, **changes)

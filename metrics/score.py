@@ -126,17 +126,30 @@ def rank(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None = None) -> pd.DataFrame:
-    """The ranking with the previous period of equal length: prev_score, prev_rank and the changes."""
+def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None = None,
+               first_data=...) -> pd.DataFrame:
+    """The ranking with its comparisons (metrics/periods): 较上期 (环比) as prev_score, prev_rank, score_change,
+    rank_change and 同比 as yoy_score, yoy_rank, yoy_score_change, yoy_rank_change. A comparison period that starts
+    before the first data gives no value."""
+    from . import periods
+
     cfg = cfg or load_config()
-    now = scores(con, filters, level, cfg)
-    prev = scores(con, filters.previous(), level, cfg)[["unit", "score", "rank"]]
-    prev = prev.rename(columns={"score": "prev_score", "rank": "prev_rank"})
-    board = now.merge(prev, on="unit", how="left")
-    board["score_change"] = [None if a is None or b is None or pd.isna(a) or pd.isna(b) else round(a - b, 2)
-                             for a, b in zip(board["score"], board["prev_score"])]
-    board["rank_change"] = [None if pd.isna(a) or pd.isna(b) else int(b) - int(a)   # positive: moved up
-                            for a, b in zip(board["rank"], board["prev_rank"])]
+    if first_data is ...:
+        first_data = periods.first_data(con)
+    board = scores(con, filters, level, cfg)
+    for prefix, other in (("prev", filters.previous()), ("yoy", filters.year_ago())):
+        if periods.comparable((other.date_from, other.date_to), first_data):
+            then = scores(con, other, level, cfg)[["unit", "score", "rank"]]
+        else:
+            then = pd.DataFrame({"unit": pd.Series([], dtype=object), "score": pd.Series([], dtype=float),
+                                 "rank": pd.Series([], dtype="Int64")})
+        board = board.merge(then.rename(columns={"score": f"{prefix}_score", "rank": f"{prefix}_rank"}),
+                            on="unit", how="left")
+        change = "score_change" if prefix == "prev" else "yoy_score_change"
+        board[change] = [None if a is None or b is None or pd.isna(a) or pd.isna(b) else round(a - b, 2)
+                         for a, b in zip(board["score"], board[f"{prefix}_score"])]
+        board[change.replace("score", "rank")] = [None if pd.isna(a) or pd.isna(b) else int(b) - int(a)  # + moved up
+                                                  for a, b in zip(board["rank"], board[f"{prefix}_rank"])]
     return board
 
 

@@ -210,22 +210,26 @@ def test_six_items_and_composite(mcon):
 
 
 def test_scoreboard_previous_period(mcon):
-    board = score.scoreboard(mcon, P).set_index("unit")
-    # previous period 2025-08-18 … 08-31: 甲 (0, 0, 40, 55, —, 70) → 2400/80 = 30.0;
-    # 乙 (0, 0, 100, 0, —, —) → 1500/70 = 21.43
-    assert board.loc["甲街道", "prev_score"] == 30.0
-    assert board.loc["乙街道", "prev_score"] == 21.43
-    assert (board.loc["乙街道", "prev_rank"], board.loc["甲街道", "prev_rank"]) == (2, 1)
-    assert board.loc["乙街道", "rank_change"] == 1 and board.loc["甲街道", "rank_change"] == -1
-    assert board.loc["甲街道", "score_change"] == pytest.approx(29.92)
+    # a custom range (2–15 September) is compared with the 14 days before it (19 August – 1 September) when the data
+    # reaches back to it (here taken to start on 1 August; the fixture's first data is 2025-08-20)
+    board = score.scoreboard(mcon, P.with_(date_from=date(2025, 9, 2), date_to=date(2025, 9, 15)),
+                             first_data=date(2025, 8, 1)).set_index("unit")
+    prev = score.scores(mcon, Filters(date(2025, 8, 19), date(2025, 9, 1))).set_index("unit")
+    assert board.loc["甲街道", "prev_score"] == prev.loc["甲街道", "score"]
+    assert board.loc["乙街道", "prev_rank"] == prev.loc["乙街道", "rank"]
+    # 18–31 August by hand: 甲 (0, 0, 40, 55, —, 70) → 2400/80 = 30.0; 乙 (0, 0, 100, 0, —, —) → 1500/70 = 21.43
+    aug = score.scores(mcon, Filters(date(2025, 8, 18), date(2025, 8, 31))).set_index("unit")
+    assert (aug.loc["甲街道", "score"], aug.loc["乙街道", "score"]) == (30.0, 21.43)
+    assert (aug.loc["乙街道", "rank"], aug.loc["甲街道", "rank"]) == (2, 1)
 
 
 def test_scoreboard_previous_period_without_data(mcon):
-    # 2025-01: the previous period (December 2024) has no events, patrols or scores; only grid data items remain
+    # 2025-01: the previous period (December 2024) lies before the first data (2025-08-20): "—", not a score built
+    # from grid data alone (which would make the change look like a leap)
     board = score.scoreboard(mcon, Filters(date(2025, 1, 1), date(2025, 1, 31))).set_index("unit")
     prev = score.scores(mcon, Filters(date(2024, 12, 1), date(2024, 12, 31))).set_index("unit")
-    assert board.loc["甲街道", "prev_score"] == prev.loc["甲街道", "score"]
-    assert pd.isna(prev.loc["甲街道", "item_dispute_mediation"])
+    assert not pd.isna(prev.loc["甲街道", "score"])
+    assert pd.isna(board.loc["甲街道", "prev_score"]) and pd.isna(board.loc["甲街道", "score_change"])
 
 
 def test_ties_share_a_rank():
@@ -358,8 +362,9 @@ def test_cli_metrics_and_scoreboard_json(mcon, tmp_path):
     assert out.returncode == 0, out.stderr
     board = json.loads(out.stdout)
     assert [list(r) for r in board][0] == ["unit", "rank", "score", *score.ITEM_IDS, "prev_score", "prev_rank"]
+    # 环比 = 1–14 August, before the first data (2025-08-20): no previous values (metrics/periods)
     assert [(r["unit"], r["rank"], r["score"], r["prev_score"], r["prev_rank"]) for r in board] == [
-        ("乙街道", 1, 67.92, 21.43, 2), ("甲街道", 2, 59.92, 30.0, 1)]
+        ("乙街道", 1, 67.92, None, None), ("甲街道", 2, 59.92, None, None)]
     assert board[0]["item_dispute_mediation"] is None and board[1]["item_dispute_mediation"] == 58.33
 
     assert _cli("metrics", "--db", db, "--from", "2025-09-01", "--to", "2025-09-14", "--metric", "nope").returncode == 2

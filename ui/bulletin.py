@@ -54,7 +54,7 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<div class="sub">统计期 {html.escape(period)} · 与上一等长期间 {html.escape(previous)} 比较 · {html.escape(issued)}</div>
+<div class="sub">统计期 {html.escape(period)} · 较上期（环比）对比 {html.escape(previous)} · {html.escape(issued)}</div>
 <h2>一、综合排名</h2>
 <table><tr>{head}</tr>{''.join(rows)}</table>
 <h2>二、红黑榜</h2>

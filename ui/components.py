@@ -35,7 +35,8 @@ def inject_css() -> None:
     st.html(CSS)
 
 
-def card(metric_id: str, value, numerator, denominator, previous=None, trend=None, target=None) -> None:
+def card(metric_id: str, value, numerator, denominator, previous=None, trend=None, target=None,
+         year_ago=False) -> None:
     """An indicator card: value, 蓝/黄/红 against its target, change vs the previous period, a sparkline,
     and what the value stands on (numerator / denominator) in its help and foot."""
     m = METRICS[metric_id]
@@ -54,6 +55,10 @@ def card(metric_id: str, value, numerator, denominator, previous=None, trend=Non
         if target is not None:
             foot += f" · 目标 {fmt.value(metric_id, target)}"
         st.html(f"<div class='gg-card-foot'>{html.escape(foot)}</div>")
+        if year_ago is not False:          # the cockpit: 较上期 and 同比 side by side, "—" where there is none
+            yoy = fmt.change(metric_id, value, year_ago)
+            st.html(f"<div class='gg-card-foot'>较上期 {html.escape(delta or fmt.DASH)} · "
+                    f"同比 {html.escape(yoy or fmt.DASH)}</div>")
 
 
 def bar(df, x: str, y: str, title: str, metric_id: str | None = None, target=None, horizontal=False,

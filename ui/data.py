@@ -38,12 +38,38 @@ def totals(ids, filters: Filters) -> dict:
     return {i: tuple(frames[i].iloc[0][["value", "numerator", "denominator"]]) for i in ids}
 
 
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _first_data(store_version):
+    from metrics import periods
+
+    return periods.first_data(cursor())
+
+
+def first_data():
+    """The first day of any activity data (metrics/periods.first_data): comparisons before it show "—"."""
+    return _first_data(version())
+
+
+def compared_totals(ids, filters: Filters) -> tuple[dict, dict]:
+    """(较上期, 同比) totals of metrics/periods' comparison periods, {id: (value, numerator, denominator)}; every
+    value None when that period starts before the first data."""
+    from metrics import periods
+
+    out = []
+    for other in (filters.previous(), filters.year_ago()):
+        if periods.comparable((other.date_from, other.date_to), first_data()):
+            out.append(totals(ids, other))
+        else:
+            out.append({i: (None, None, None) for i in ids})
+    return out[0], out[1]
+
+
 @st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
 def _scoreboard(store_version, filters: Filters, level: str, weights: tuple) -> pd.DataFrame:
     cfg = load_config()
     if weights:
         cfg = cfg.with_weights(dict(weights))
-    return score.scoreboard(cursor(), filters, level, cfg)
+    return score.scoreboard(cursor(), filters, level, cfg, first_data=first_data())
 
 
 def scoreboard(filters: Filters, level: str = "street", weights: dict | None = None) -> pd.DataFrame:
