@@ -5,8 +5,11 @@
                          [--skip-invalid] [--report OUT.csv]
     python cli.py metrics    --db PATH --from DATE --to DATE [--metric ID]... [--by street|community|grid|month|week]
                              [--street NAME]... [--format json|csv]
-    python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv]
     python cli.py migrate    --db PATH      (upgrade a store made by an older release; a backup copy is kept)
+    python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv] [--published]
+    python cli.py publish    --db PATH --from DATE --to DATE [--level street|community] [--note TEXT] [--reason TEXT]
+                             [--user ACCOUNT]
+    python cli.py bulletin   --db PATH --from DATE --to DATE --out FILE.docx [--kind month|week] [--level …]
 
 Exit 0 on success; 1 when input is refused (nothing stored); 2 on usage errors; 3 when another import is writing
 the store (data/storefile.py; nothing stored).
@@ -164,8 +167,22 @@ def cmd_scoreboard(args) -> int:
     con, filters, err = _reader(args)
     if err:
         return err
+    if args.published:
+        from metrics import publish
+
+        pub = publish.latest(con, args.level, args.date_from, args.date_to)
+        if pub is None:
+            print(f"{args.date_from} 至 {args.date_to} 的{'街道' if args.level == 'street' else '社区'}排名尚未发布"
+                  f"（可用 python cli.py publish 发布）。", file=sys.stderr)
+            return 1
+        header, board = pub
+        if filters.scope is not None:
+            live = scoreboard(con, filters, args.level)
+            board = board[board["unit"].isin(live["unit"])]
+        _emit(publish.json_records(board, header), args.format)
+        return 0
     board = scoreboard(con, filters, args.level)
-    cols = ["unit", "rank", "score", *ITEM_IDS, "prev_score", "prev_rank"]
+    cols = ["unit", "rank", "score", *ITEM_IDS, "prev_score", "prev_rank", "yoy_score", "yoy_rank"]
     board[list(ITEM_IDS)] = board[list(ITEM_IDS)].astype(float).round(2)
     _emit(board[cols].to_dict("records"), args.format)
     return 0
@@ -183,6 +200,70 @@ def cmd_migrate(args) -> int:
         print(f"数据库结构已是最新版本 v{new}。")
     else:
         print(f"数据库结构已从 v{old} 升级到 v{new}" + (f"；升级前的副本：{backup}" if backup else "") + "。")
+    return 0
+
+
+def cmd_publish(args) -> int:
+    """Freeze the period's district-wide ranking (发布); an account given by --user must be allowed to publish."""
+    import getpass
+
+    from access import audit
+    from metrics import publish
+
+    if not Path(args.db).is_file():
+        print(f"数据库不存在：{args.db}", file=sys.stderr)
+        return 2
+    by, role = f"cli:{getpass.getuser()}", "cli"
+    if args.user:
+        from access import accounts
+
+        cfg = accounts.load()
+        if args.user not in cfg.accounts:
+            print(f"未知账户：{args.user}", file=sys.stderr)
+            return 2
+        user = accounts.user_of(cfg, args.user)
+        if not user.role.can_publish:
+            audit.record("publish", user.username, user.role.id, {"refused": "role may not publish"}, ok=False,
+                         store_path=args.db)
+            print(f"账户 {args.user}（{user.role.label}）无发布权限：只有管理员和考核员可以发布排名。", file=sys.stderr)
+            return 1
+        by, role = user.username, user.role.id
+    con = store.connect(args.db)
+    try:
+        header = publish.publish(con, args.date_from, args.date_to, args.level, by, role, args.note, args.reason)
+    except publish.PublishError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    audit.record("publish", by, role, {"level": args.level, "from": args.date_from, "to": args.date_to,
+                                       "version": header["version"], "units": header["units"],
+                                       "reason": header["reason"], "last_import_id": header["last_import_id"]},
+                 store_path=args.db)
+    print(f"已发布 v{header['version']}：{args.date_from} 至 {args.date_to} "
+          f"{'街道' if args.level == 'street' else '社区'}排名，{header['units']} 个单位，"
+          f"数据版本截至导入 #{header['last_import_id'] or '—'}，赋分标准 SHA-256 {header['scoring_sha256'][:16]}…")
+    return 0
+
+
+def cmd_bulletin(args) -> int:
+    """The Word 通报 from the published version of the period, or live marked 草稿·未发布."""
+    from metrics import bulletin
+    from ui.bulletin import bulletin_docx
+
+    con, filters, err = _reader(args)
+    if err:
+        return err
+    t0 = time.perf_counter()
+    snap = bulletin.snapshot(con, filters, args.level, args.kind)
+    data = bulletin_docx(snap, f"{date.today():%Y年%m月%d日}")
+    Path(args.out).write_bytes(data)
+    if args.user:
+        from access import audit
+
+        audit.record("export", args.user, None, {"what": "Word 通报", "file": Path(args.out).name}, store_path=args.db)
+    state = f"已发布 v{snap.header['version']}" if snap.published else "草稿·未发布"
+    print(f"通报已生成：{args.out}（{state}，{len(snap.board)} 个单位，{time.perf_counter() - t0:.1f} 秒）")
     return 0
 
 
@@ -224,11 +305,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scoreboard", help="六项综治业务指标排名")
     period(p)
     p.add_argument("--level", choices=("street", "community"), default="street")
+    p.add_argument("--published", action="store_true", help="the latest published version (exit 1 when none)")
     p.set_defaults(func=cmd_scoreboard)
 
     p = sub.add_parser("migrate", help="升级旧版本数据库的结构（先保存副本）")
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("publish", help="发布本期排名（冻结，不可修改；更正为新版本）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--from", dest="date_from", required=True, type=date.fromisoformat)
+    p.add_argument("--to", dest="date_to", required=True, type=date.fromisoformat)
+    p.add_argument("--level", choices=("street", "community"), default="street")
+    p.add_argument("--note", help="a note stored with the version")
+    p.add_argument("--reason", help="why this version corrects an earlier one (required from the second version)")
+    p.add_argument("--user", help="the publishing account (admin or assessor, data/accounts.toml)")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("bulletin", help="生成 Word 通报")
+    period(p)
+    p.add_argument("--out", required=True)
+    p.add_argument("--kind", choices=("month", "week"), default="month")
+    p.add_argument("--level", choices=("street", "community"), default="street")
+    p.set_defaults(func=cmd_bulletin)
     return parser
 
 

@@ -23,6 +23,11 @@ class Role:
     records: bool             # may see record lists (not only aggregates)
     personal: str             # "none" (hidden) · "masked" · "full"
     admin: bool               # imports, accounts, the audit log
+    publish: bool = False     # may publish (发布) a period's ranking: 考核员, and every admin
+
+    @property
+    def can_publish(self) -> bool:
+        return self.admin or self.publish
 
     @property
     def small_counts_exact(self) -> bool:
@@ -59,7 +64,8 @@ def load(path: str | os.PathLike | None = None) -> AccountsConfig:
     p = Path(path or os.environ.get("GRIDGOV_ACCOUNTS", DEFAULT_PATH))
     raw = tomllib.loads(p.read_text(encoding="utf-8"))
     roles = {rid: Role(rid, r["label"], bool(r.get("all_streets", False)), bool(r.get("records", True)),
-                       r.get("personal", "none"), bool(r.get("admin", False)))
+                       r.get("personal", "none"), bool(r.get("admin", False)),
+                       bool(r.get("publish", False)))
              for rid, r in raw.get("roles", {}).items()}
     accounts = {}
     for a in raw.get("accounts", []):

@@ -15,6 +15,7 @@ from ui.bulletin import bulletin_html
 from ui import data
 from ui import filters as flt
 from ui import format as fmt
+from ui import published
 
 ITEM_LABELS = {i: ITEM_BY_ID[i].label for i in ITEM_IDS}
 
@@ -70,11 +71,12 @@ td.gg-k-score {font-size: 3.4rem; font-weight: 800;}
 
 
 def kiosk_view(view: int, f) -> None:
-    board = data.scoreboard(f)
+    board, header = published.published_board(f, data.scoreboard(f))
     (_, last), imported = data.span()
     titles = ["六项综治业务指标 · 街道排名", "分项领先", "综合得分趋势"]
+    state = published.marker(header) if header else "实时数据（未发布）"
     st.html(f"<div class='gg-k-title'>{titles[view]}</div><div class='gg-k-sub'>统计期 "
-            f"{fmt.period_label(f.date_from, f.date_to)} · 数据截至 {last or '—'} · 最近导入 {imported or '—'}</div>")
+            f"{fmt.period_label(f.date_from, f.date_to)} · {state} · 数据截至 {last or '—'} · 最近导入 {imported or '—'}</div>")
     if board["score"].isna().all():
         st.html("<div class='gg-k-sub'>本期无可评分数据</div>")
         return
@@ -91,6 +93,10 @@ def kiosk_view(view: int, f) -> None:
         head = "".join(f"<th>{h}</th>" for h in ["名次", "街道", "综合得分", "较上期", "名次变化",
                                                   *[ITEM_LABELS[i] for i in ITEM_IDS]])
         st.html(f"<table class='gg-k'><tr>{head}</tr>{''.join(rows)}</table>")
+        from metrics.rank_history import last_whole_month
+        flags = data.rank_flags(data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope))
+        if flags:
+            st.html("<div class='gg-k-sub'>" + "　".join(f"{u}：{t}" for u, ts in flags.items() for t in ts) + "</div>")
     elif view == 1:
         cells = []
         for i in ITEM_IDS:
@@ -103,21 +109,13 @@ def kiosk_view(view: int, f) -> None:
         st.html("<table class='gg-k'><tr><th>分项</th><th>领先街道</th><th>得分</th></tr>"
                 + "".join(cells) + "</table>")
     else:
-        months = []
-        for k in range(5, -1, -1):
-            y, m = f.date_to.year, f.date_to.month - k
-            while m <= 0:
-                y, m = y - 1, m + 12
-            months.append((y, m))
+        from metrics.rank_history import last_whole_month
         fig = go.Figure()
-        from datetime import date, timedelta
+        hist = data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope)   # published months as published
+        hist = hist[hist["month"] >= sorted(hist["month"].unique())[-6]]
         series: dict = {}
-        for y, m in months:
-            start = date(y, m, 1)
-            end = (date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1))
-            b = data.scoreboard(f.with_(date_from=start, date_to=min(end, f.date_to)))
-            for _, r in b.iterrows():
-                series.setdefault(r["unit"], []).append((f"{y}年{m}月", r["score"]))
+        for _, r in hist.iterrows():
+            series.setdefault(r["unit"], []).append((fmt.month_label(r["month"]), r["score"]))
         for unit, pts in series.items():
             fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], name=unit, mode="lines+markers",
                                      line=dict(width=5), marker=dict(size=14)))
@@ -159,19 +157,27 @@ st.caption(f"统计期 {fmt.period_label(f.date_from, f.date_to)} · 较上期�
            f" · 同比对比 {fmt.period_label(yoy.date_from, yoy.date_to)}（对比期早于最早数据时显示“—”） · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
 
 street_scope = f.with_(communities=(), grids=())
-board = data.scoreboard(street_scope.with_(streets=()))
-if board.empty:
+live = data.scoreboard(street_scope.with_(streets=()))
+if live.empty:
     ui.empty("还没有网格数据，无法评分。请先在“数据导入”导入网格。")
     st.stop()
 
 st.subheader("街道排名")
+board, header = published.banner(street_scope.with_(streets=()), live)      # the published version where one exists
+published.flags_line(street_scope.with_(streets=()))
 st.dataframe(ranking_table(board, "街道"), hide_index=True)
-st.download_button(
+b_html, b_word = st.columns([1, 4])
+b_html.download_button(
     "下载排名通报（可打印）",
     bulletin_html(board, "六项综治业务指标排名通报", fmt.period_label(f.date_from, f.date_to),
-                  fmt.period_label(prev.date_from, prev.date_to), f"{date.today():%Y年%m月%d日}印发").encode("utf-8"),
+                  fmt.period_label(prev.date_from, prev.date_to),
+                  (published.marker(header) if header else "草稿·未发布") + f" · {date.today():%Y年%m月%d日}印发"
+                  ).encode("utf-8"),
     f"排名通报_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.html", "text/html", key="bulletin",
     on_click=lambda: auth.log("export", {"what": "排名通报", "rows": len(board)}))
+with b_word:
+    published.word_button(street_scope.with_(streets=()))
+published.publish_panel(street_scope.with_(streets=()), lambda b: st.dataframe(ranking_table(b, "街道"), hide_index=True))
 
 if f.scope is not None:
     st.caption("排名只在您的权限范围内计算；全区排名以区级通报为准。")
@@ -194,7 +200,7 @@ if red is not None:
     with black:
         honour_list("黑榜（末位）", scored.tail(n).iloc[::-1], "#2c3e50")
 
-tab_explain, tab_comm, tab_whatif = st.tabs(["得分解读", "社区排名", "权重模拟（不保存）"])
+tab_explain, tab_comm, tab_hist, tab_whatif = st.tabs(["得分解读", "社区排名", "排名走势", "权重模拟（不保存）"])
 
 with tab_explain:
     units = list(board["unit"])
@@ -227,6 +233,10 @@ with tab_comm:
                      else 0, key="comm_street")
     cboard = data.scoreboard(street_scope.with_(streets=(s,)), level="community")
     st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
+
+with tab_hist:
+    published.history_view(street_scope.with_(streets=()), "street",
+                           st.radio("月数", [12, 24], horizontal=True, key="hist_months"))
 
 with tab_whatif:
     st.caption("调整权重后即时重新排名，与正式排名并列对照；不会保存，也不改变正式赋分标准。")

@@ -16,9 +16,10 @@ class Config:
     parameters: dict = field(default_factory=dict)
     targets: dict = field(default_factory=dict)
     yellow_band: float = 0.05
+    rank_rules: tuple = ()       # ({"position": "first"|"last", "months": n, "flag": "通报表扬"}, …) — 排名走势 flags
 
     def with_weights(self, weights: dict) -> "Config":
-        return Config(dict(weights), self.parameters, self.targets, self.yellow_band)
+        return Config(dict(weights), self.parameters, self.targets, self.yellow_band, self.rank_rules)
 
 
 def parse_config(text: str) -> Config:
@@ -28,6 +29,8 @@ def parse_config(text: str) -> Config:
         parameters=dict(raw.get("parameters", {})),
         targets={k: dict(v) for k, v in raw.get("targets", {}).items()},
         yellow_band=float(raw.get("status", {}).get("yellow_band", 0.05)),
+        rank_rules=tuple({"position": r["position"], "months": int(r["months"]), "flag": r["flag"]}
+                         for r in raw.get("rank_rules", [])),
     )
 
 
@@ -36,7 +39,12 @@ def _load(path: str, mtime: float) -> Config:
     return parse_config(Path(path).read_text(encoding="utf-8"))
 
 
+def config_path(path: str | os.PathLike | None = None) -> Path:
+    """The scoring file in use: $GRIDGOV_SCORING or data/scoring.toml."""
+    return Path(path or os.environ.get("GRIDGOV_SCORING", DEFAULT_PATH))
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read the configuration ($GRIDGOV_SCORING or data/scoring.toml); re-read when the file changes."""
-    p = Path(path or os.environ.get("GRIDGOV_SCORING", DEFAULT_PATH))
+    p = config_path(path)
     return _load(str(p), p.stat().st_mtime)

@@ -361,7 +361,8 @@ def test_cli_metrics_and_scoreboard_json(mcon, tmp_path):
     out = _cli("scoreboard", "--db", db, "--from", "2025-09-01", "--to", "2025-09-14", "--format", "json")
     assert out.returncode == 0, out.stderr
     board = json.loads(out.stdout)
-    assert [list(r) for r in board][0] == ["unit", "rank", "score", *score.ITEM_IDS, "prev_score", "prev_rank"]
+    assert [list(r) for r in board][0] == ["unit", "rank", "score", *score.ITEM_IDS, "prev_score", "prev_rank",
+                                           "yoy_score", "yoy_rank"]
     # 环比 = 1–14 August, before the first data (2025-08-20): no previous values (metrics/periods)
     assert [(r["unit"], r["rank"], r["score"], r["prev_score"], r["prev_rank"]) for r in board] == [
         ("乙街道", 1, 67.92, None, None), ("甲街道", 2, 59.92, None, None)]

@@ -65,3 +65,216 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
 <p class="note">说明：综合得分为各分项得分按赋分标准权重的加权平均；无数据的分项不计入，权重按其余分项重新归一。
 分项得分由平台数据按 data/scoring.toml 的公式计算，其他工作为人工评分。</p>
 </body></html>"""
+
+
+# --------------------------------------------------------------------------------------------- Word (.docx)
+# Built with python-docx from a metrics.bulletin.Snapshot; the one chart is drawn offline by matplotlib (Agg) with the
+# Noto CJK font fontconfig finds — in-process and ~0.2 s, where kaleido would start a Chromium for every image.
+
+CN_FONT = "宋体"
+TITLE_FONT = "黑体"
+
+
+def cjk_font_file() -> str | None:
+    """The Noto Sans CJK font file (fc-match), for matplotlib; None when fontconfig finds none."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["fc-match", "Noto Sans CJK SC:lang=zh-cn", "--format=%{file}"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out if out and "CJK" in out else None
+
+
+def chart_png(snap) -> bytes:
+    """排名走势: each unit's monthly composite score (up to 8 units), else this period's scores as bars."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties
+
+    font = cjk_font_file()
+    fp = FontProperties(fname=font) if font else FontProperties()
+    fig, ax = plt.subplots(figsize=(7.2, 3.4), dpi=150)
+    hist = snap.history.dropna(subset=["score"])
+    units = list(snap.scored["unit"])
+    if 0 < len(units) <= 8 and hist["month"].nunique() >= 2:
+        months = sorted(hist["month"].unique())
+        for unit in units:
+            h = hist[hist["unit"] == unit].set_index("month").reindex(months)
+            ax.plot(range(len(months)), h["score"].astype(float), marker="o", linewidth=2, label=unit)
+        ax.set_xticks(range(len(months)), [f"{int(m[5:])}月" for m in months])
+        title = "综合得分走势（按月）"
+        ax.legend(prop=fp, fontsize=8, ncol=min(4, len(units)), loc="lower left", frameon=False)
+    else:
+        sc = snap.scored.iloc[::-1]
+        ax.barh(list(sc["unit"]), sc["score"].astype(float), color="#1f6fd1")
+        title = f"本期综合得分（{LEVEL_LABELS.get(snap.level, '')}）"
+    ax.set_title(title, fontproperties=fp, fontsize=12)
+    for label in ax.get_xticklabels() + ax.get_yticklabels():
+        label.set_fontproperties(fp)
+    ax.grid(axis="y" if len(units) <= 8 else "x", color="#dddddd")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+LEVEL_LABELS = {"street": "街道", "community": "社区"}
+
+
+def _font(run, name=CN_FONT, size=None, bold=None, colour=None):
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    run.font.name = name
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(rfonts)
+    rfonts.set(qn("w:eastAsia"), name)
+    if size:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.bold = bold
+    if colour:
+        run.font.color.rgb = RGBColor.from_string(colour)
+    return run
+
+
+def _para(doc, text="", size=12, bold=False, align=None, name=CN_FONT, colour=None, indent=False):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    p = doc.add_paragraph()
+    if align == "center":
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif align == "right":
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    if text:
+        _font(p.add_run(text), name, size, bold, colour)
+    return p
+
+
+def _table(doc, header: list[str], rows: list[list[str]], size=9.5):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = "Table Grid"
+    for cell, h in zip(t.rows[0].cells, header):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(cell.paragraphs[0].add_run(h), CN_FONT, size, True)
+    for r in rows:
+        cells = t.add_row().cells
+        for cell, v in zip(cells, r):
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _font(cell.paragraphs[0].add_run(str(v)), CN_FONT, size)
+    return t
+
+
+def signed(v, decimals=2) -> str:
+    return fmt.DASH if fmt.is_missing(v) else f"{float(v):+.{decimals}f}"
+
+
+def rank_move(v) -> str:
+    if fmt.is_missing(v) or v == 0:
+        return fmt.DASH
+    return f"上升{int(v)}" if v > 0 else f"下降{-int(v)}"
+
+
+def docx_title(snap) -> str:
+    kind = "周" if snap.kind == "week" else "月"
+    return f"{snap.district}网格化服务管理六项综治业务指标{kind}通报"
+
+
+def ranking_rows(snap) -> list[list[str]]:
+    """The ranking table's rows exactly as the document prints them (the test compares them with the snapshot)."""
+    return [[fmt.number(r["rank"]), str(r["unit"]), fmt.number(r["score"], 2), signed(r["score_change"]),
+             signed(r["yoy_score_change"]), rank_move(r["rank_change"]),
+             *[fmt.number(r[i], 2) for i in ITEM_IDS]] for _, r in snap.board.iterrows()]
+
+
+def bulletin_docx(snap, issued: str) -> bytes:
+    """The Word bulletin of a snapshot (metrics.bulletin.snapshot) as .docx bytes."""
+    import io
+
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    from metrics.bulletin import lead_text
+
+    doc = Document()
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Cm(2.0))
+    f = snap.filters
+    period = fmt.period_label(f.date_from, f.date_to)
+    label = LEVEL_LABELS[snap.level]
+    _para(doc, docx_title(snap), 20, True, "center", TITLE_FONT, "B22222")
+    _para(doc, f"〔{f.date_to:%Y}〕第    号", 12, align="center")
+    if snap.published:
+        h = snap.header
+        state = (f"已发布 v{h['version']} · {h['published_at']:%Y年%m月%d日 %H:%M} 由 {h['published_by']} 发布"
+                 + (f" · 更正原因：{h['reason']}" if h.get("reason") else ""))
+    else:
+        state = "草稿·未发布（实时数据，发布后以发布版本为准）"
+    _para(doc, f"统计期 {period} · {state}", 10.5, align="center", colour=None if snap.published else "C00000")
+    _para(doc, lead_text(snap, period), 12, indent=True)
+
+    _para(doc, f"一、{label}综合排名", 14, True, name=TITLE_FONT)
+    prev_p, yoy_p = snap.events["prev_period"], snap.events["yoy_period"]
+    _para(doc, f"较上期对比 {fmt.period_label(*prev_p)}；同比对比 {fmt.period_label(*yoy_p)}；"
+               "对比期早于最早数据时为“—”。", 9)
+    _table(doc, ["名次", label, "综合得分", "较上期", "同比", "名次变化", *[ITEM_BY_ID[i].label for i in ITEM_IDS]],
+           ranking_rows(snap), 9)
+
+    _para(doc, "二、红黑榜", 14, True, name=TITLE_FONT)
+    sc, n = snap.scored, snap.honour_n
+    if len(sc) >= 2:
+        red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(sc.head(n)["unit"], sc.head(n)["score"]))
+        black = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(sc.tail(n)["unit"][::-1], sc.tail(n)["score"][::-1]))
+    else:
+        red = black = fmt.DASH
+    _para(doc, f"红榜：{red}", 12)
+    _para(doc, f"黑榜：{black}", 12)
+
+    _para(doc, "三、分项领先", 14, True, name=TITLE_FONT)
+    _table(doc, ["分项", "领先单位", "得分", "权重"],
+           [[ITEM_BY_ID[i].label, u, f"{v:.2f}", fmt.number(snap.weights.get(i), 0)] for i, u, v in snap.leaders()])
+
+    _para(doc, "四、排名走势", 14, True, name=TITLE_FONT)
+    doc.add_picture(io.BytesIO(chart_png(snap)), width=Cm(17))
+    if snap.flags:
+        for unit, texts in snap.flags.items():
+            _para(doc, f"{unit}：{'；'.join(texts)}", 12)
+    else:
+        _para(doc, "本期无连续末位或连续第一的单位。", 12)
+
+    _para(doc, "五、督办事项（期内超期事件）", 14, True, name=TITLE_FONT)
+    od = snap.overdue
+    if od.empty:
+        _para(doc, "本期无超期事件。", 12)
+    else:
+        _table(doc, ["街道", "超期事件数", "其中未办结", "最长超期（小时）", "超期最久的事件"],
+               [[r["street"], fmt.number(r["overdue"]), fmt.number(r["open"]), fmt.number(r["max_hours"], 1),
+                 r["examples"]] for _, r in od.iterrows()])
+
+    weights = "，".join(f"{ITEM_BY_ID[i].label} {fmt.number(snap.weights.get(i), 0)}" for i in ITEM_IDS)
+    sha = f"；赋分标准文件 SHA-256 {snap.header['scoring_sha256'][:16]}…" if snap.published else ""
+    _para(doc, f"说明：综合得分为各分项得分按权重（{weights}）的加权平均；无数据的分项不计入，权重按其余分项重新归一"
+               f"{sha}。", 9)
+    _para(doc, issued, 12, align="right")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

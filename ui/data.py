@@ -201,3 +201,84 @@ def _freeze(column_filters: dict) -> tuple:
     from metrics.explore import Range
 
     return tuple(sorted((k, v if isinstance(v, Range) else tuple(v)) for k, v in column_filters.items()))
+
+
+# ------------------------------------------------------------------- published rankings, rank history, bulletin
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _published(store_version, level: str, d_from, d_to):
+    from metrics import publish
+
+    con = cursor()
+    return publish.latest(con, level, d_from, d_to) if publish.has_tables(con) else None
+
+
+def published(level: str, d_from, d_to):
+    """(header, board) of the latest published version of the period, or None (metrics/publish.latest)."""
+    return _published(version(), level, d_from, d_to)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _publications(store_version, level: str, d_from, d_to):
+    from metrics import publish
+
+    return publish.versions(cursor(), level, d_from, d_to)
+
+
+def publications(level: str, d_from, d_to) -> pd.DataFrame:
+    return _publications(version(), level, d_from, d_to)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _publication_board(store_version, publication_id: int):
+    from metrics import publish
+
+    return publish.board(cursor(), publication_id)
+
+
+def publication_board(publication_id: int) -> pd.DataFrame:
+    return _publication_board(version(), publication_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _published_diff(store_version, level: str, d_from, d_to, live: pd.DataFrame):
+    from metrics import publish
+
+    pub = published(level, d_from, d_to)
+    return None if pub is None else publish.diff(cursor(), pub[0], pub[1], live)
+
+
+def published_diff(level: str, d_from, d_to, live: pd.DataFrame):
+    """What moved between the latest published version and the live board (metrics/publish.diff)."""
+    return _published_diff(version(), level, d_from, d_to, live)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _rank_history(store_version, end, months: int, level: str, scope):
+    from metrics import rank_history as rh
+
+    return rh.monthly(cursor(), end, months, level, load_config(), scope)
+
+
+def rank_history(end, months: int = 12, level: str = "street", scope=None) -> pd.DataFrame:
+    """排名走势 month by month (metrics/rank_history.monthly), cached per store version."""
+    return _rank_history(version(), end, months, level, scope)
+
+
+def rank_flags(history: pd.DataFrame) -> dict:
+    from metrics import rank_history as rh
+
+    return rh.flags(history, load_config())
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _bulletin_docx(store_version, filters: Filters, level: str, kind: str, issued: str) -> bytes:
+    from metrics import bulletin
+    from ui.bulletin import bulletin_docx
+
+    return bulletin_docx(bulletin.snapshot(cursor(), filters, level, kind), issued)
+
+
+def bulletin_docx(filters: Filters, level: str = "street", kind: str = "month", issued: str = "") -> bytes:
+    """The Word 通报 (metrics/bulletin snapshot → ui/bulletin.bulletin_docx), cached per store version."""
+    return _bulletin_docx(version(), filters, level, kind, issued)
