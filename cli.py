@@ -228,14 +228,18 @@ def cmd_publish(args) -> int:
             print(f"账户 {args.user}（{user.role.label}）无发布权限：只有管理员和考核员可以发布排名。", file=sys.stderr)
             return 1
         by, role = user.username, user.role.id
-    con = store.connect(args.db)
     try:
-        header = publish.publish(con, args.date_from, args.date_to, args.level, by, role, args.note, args.reason)
-    except publish.PublishError as e:
+        with storefile.writing(args.db) as w:   # a copy swapped in at the end: the dashboard may keep reading
+            header = publish.publish(w.con, args.date_from, args.date_to, args.level, by, role, args.note,
+                                     args.reason)
+    except publish.PublishError as e:           # nothing stored: the copy is dropped
+        audit.record("publish", by, role, {"level": args.level, "from": args.date_from, "to": args.date_to,
+                                           "refused": str(e)}, ok=False, store_path=args.db)
         print(str(e), file=sys.stderr)
         return 1
-    finally:
-        con.close()
+    except storefile.StoreBusy as e:
+        print(str(e), file=sys.stderr)
+        return storefile.BUSY_EXIT
     audit.record("publish", by, role, {"level": args.level, "from": args.date_from, "to": args.date_to,
                                        "version": header["version"], "units": header["units"],
                                        "reason": header["reason"], "last_import_id": header["last_import_id"]},

@@ -124,20 +124,22 @@ def _publish(f, user, note, reason) -> None:
     from .conn import writer
 
     try:
-        with writer() as con:
+        with writer() as w:                 # a copy of the store, swapped in when both levels are stored
             done = []
             for level in ("street", "community"):
-                h = publish.publish(con, f.date_from, f.date_to, level, user.username, user.role.id, note,
-                                    reason if not publish.versions(con, level, f.date_from, f.date_to).empty else None)
+                h = publish.publish(w.con, f.date_from, f.date_to, level, user.username, user.role.id, note,
+                                    reason if not publish.versions(w.con, level, f.date_from, f.date_to).empty
+                                    else None)
                 done.append(h)
-    except publish.PublishError as e:
+    except Exception as e:                  # refused (PublishError) or the store is busy: nothing stored
+        if not isinstance(e, publish.PublishError) and type(e).__name__ != "StoreBusy":
+            raise
         auth.log("publish", {"from": f.date_from, "to": f.date_to, "refused": str(e)}, ok=False)
         st.error(str(e))
         return
     for h in done:
         auth.log("publish", {"level": h["level"], "from": f.date_from, "to": f.date_to, "version": h["version"],
                              "units": h["units"], "reason": h["reason"], "last_import_id": h["last_import_id"]})
-    st.session_state.pop("publish_reason", None)
     st.toast(f"已发布 v{done[0]['version']}")
     st.rerun()
 
