@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .compute import Filters
-from .filters import build_where
+from .filters import build_where, in_list
 from .registry import SOURCES
 
 # Columns that hold personal data: never offered in the explorer or its exports.
@@ -117,8 +117,7 @@ def _where(ds: Dataset, filters: Filters, column_filters: dict, params: dict) ->
                 params[f"c{n}hi"] = hi
                 where.append(f"{column} <= $c{n}hi")
         elif cond:
-            params[f"c{n}"] = [str(v) for v in cond]
-            where.append(f"list_contains($c{n}, cast({column} as varchar))")
+            where.append(in_list(f"cast({column} as varchar)", f"c{n}", [str(v) for v in cond], params))
     return " and ".join(where) or "true"
 
 

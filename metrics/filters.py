@@ -42,12 +42,21 @@ def build_where(source, filters, params: dict, alias: str | None = None) -> str:
     for name, column in FILTER_COLUMNS.items():
         values = getattr(filters, name)
         if values and column in src.filters:
-            params[f"f_{name}"] = list(values)
-            where.append(f"list_contains($f_{name}, {col(column)})")
+            where.append(in_list(col(column), f"f_{name}", values, params))
     if filters.scope is not None:
-        params["scope"] = list(filters.scope)
-        where.append(f"list_contains($scope, {col('street')})")
+        where.append(in_list(col("street"), "scope", filters.scope, params))
     return " and ".join(where) or "true"
+
+
+def in_list(column: str, name: str, values, params: dict) -> str:
+    """`column in ($name_0, $name_1, …)` with one bound scalar per value (an empty list selects nothing). An IN-list
+    of scalars carries over to every engine (a list parameter does not: list_contains/len($list) have no portable
+    translation) and lets Spark prune Parquet partitions and row groups."""
+    values = list(values)
+    if not values:
+        return "false"
+    params.update({f"{name}_{i}": v for i, v in enumerate(values)})
+    return f"{column} in ({', '.join(f'${name}_{i}' for i in range(len(values)))})"
 
 
 def relation(source, filters, params: dict) -> str:

@@ -143,7 +143,7 @@ METRICS_LIST: list[Metric] = [
     # --- the six items as plain ratios (their parts); item formulas live in metrics/score.py
     Metric("registered_within_24h_rate", "24小时内立案率",
            "上报后 registration_hours（默认 24）小时内核实立案的事件 ÷ 期内事件", "rate", "higher",
-           _ev("count(*) filter (where registered_at <= reported_at + to_hours($registration_hours))"),
+           _ev("count(*) filter (where registered_at <= reported_at + $registration_hours * interval 1 hour)"),
            _ev("count(*)")),
     Metric("dispute_ontime_rate", "矛盾纠纷按期办结率", "按期结案的纠纷 ÷ 有办理时限的已结案纠纷", "rate", "higher",
            _ev("count(*) filter (where is_dispute and closed_on_time)"),
@@ -154,7 +154,7 @@ METRICS_LIST: list[Metric] = [
     Metric("data_entry_fill_rate", "基础数据填报率", "网格基础数据项（可配置）已填写的比例", "rate", "higher",
            Measure("grids", "$fields_filled"), Measure("grids", "count(*) * $n_fields")),
     Metric("data_fresh_rate", "基础数据更新及时率", "期末前 fresh_days 天内更新过的网格 ÷ 网格数", "rate", "higher",
-           Measure("grids", "count(*) filter (where updated_at > $to_excl - to_days($fresh_days) "
+           Measure("grids", "count(*) filter (where updated_at > $to_excl - $fresh_days * interval 1 day "
                             "and updated_at < $to_excl)"), Measure("grids", "count(*)")),
 ]
 

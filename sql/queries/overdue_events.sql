@@ -13,7 +13,7 @@ select
     reported_at,
     due_at,
     closed_at,
-    round(date_diff('second', due_at, coalesce(least(closed_at, $to_excl), $to_excl)) / 3600.0, 1)
+    round(cast(date_diff('second', due_at, coalesce(least(closed_at, $to_excl), $to_excl)) as double) / 3600, 1)
         as hours_overdue
 from {events}
 where

@@ -10,7 +10,7 @@ end;
 
 create or replace macro gg_mask_phone(v) as case
     when v is null then null
-    when regexp_full_match(v, '1[3-9][0-9]{9}') then left(v, 3) || '****' || right(v, 4)
+    when regexp_matches(v, '^1[3-9][0-9]{9}$') then left(v, 3) || '****' || right(v, 4)
     when length(v) > 4 then repeat('*', length(v) - 4) || right(v, 4)
     else repeat('*', length(v))
 end;

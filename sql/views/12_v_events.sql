@@ -1,4 +1,5 @@
 -- v_events: events placed in the hierarchy, with the flags and durations the indicators use.
+-- Hours are DOUBLE (cast before dividing: Spark would divide a bigint by 3600.0 in DECIMAL).
 -- Grain: one row per event. Selected into a period by reported_at (INDICATORS.md conventions).
 create or replace view v_events as
 select
@@ -12,11 +13,11 @@ select
     e.outcome in ('resolved', 'unresolved') as is_concluded_dispute,
     e.closed_at is not null and e.due_at is not null as has_deadline,
     e.closed_at is not null and e.due_at is not null and e.closed_at <= e.due_at as closed_on_time,
-    date_diff('second', e.reported_at, e.closed_at) / 3600.0 as hours_to_close,
-    date_diff('second', e.reported_at, e.registered_at) / 3600.0 as hours_registered,
-    date_diff('second', e.registered_at, e.dispatched_at) / 3600.0 as hours_dispatched,
-    date_diff('second', e.dispatched_at, e.handled_at) / 3600.0 as hours_handled,
-    date_diff('second', e.handled_at, e.closed_at) / 3600.0 as hours_closed,
-    date_diff('second', e.closed_at, e.evaluated_at) / 3600.0 as hours_evaluated
+    cast(date_diff('second', e.reported_at, e.closed_at) as double) / 3600 as hours_to_close,
+    cast(date_diff('second', e.reported_at, e.registered_at) as double) / 3600 as hours_registered,
+    cast(date_diff('second', e.registered_at, e.dispatched_at) as double) / 3600 as hours_dispatched,
+    cast(date_diff('second', e.dispatched_at, e.handled_at) as double) / 3600 as hours_handled,
+    cast(date_diff('second', e.handled_at, e.closed_at) as double) / 3600 as hours_closed,
+    cast(date_diff('second', e.closed_at, e.evaluated_at) as double) / 3600 as hours_evaluated
 from events e
 join grids g using (grid_id);

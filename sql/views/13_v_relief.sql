@@ -9,6 +9,6 @@ select
     r.status in ('approved', 'paid') or (r.approved_at is not null and coalesce(r.status, '') <> 'rejected')
         as is_approved,
     r.status = 'paid' or r.paid_at is not null as is_paid,
-    date_diff('day', r.applied_at, r.approved_at) as approval_days
+    date_diff('day', cast(r.applied_at as date), cast(r.approved_at as date)) as approval_days
 from relief r
 join grids g using (grid_id);

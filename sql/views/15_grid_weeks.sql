@@ -3,9 +3,9 @@
 -- A week that is cut by the period's start or end is left out (INDICATORS.md: whole weeks inside the period).
 create or replace macro grid_weeks(d_from, d_to) as table
 with weeks as (
-    select cast(w as date) as week
-    from range(cast(date_trunc('week', cast(d_from as date) + 6) as timestamp),
-               cast(cast(d_to as date) - 5 as timestamp), interval 7 day) t(w)
+    select day as week
+    from calendar
+    where iso_dow = 1 and day >= cast(d_from as date) and week_end <= cast(d_to as date)
 ),
 per_week as (
     select grid_id, cast(date_trunc('week', started_at) as date) as week,

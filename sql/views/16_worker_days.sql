@@ -1,6 +1,6 @@
 -- worker_days: the working days (Mon–Fri) on which an active grid worker used the platform — started a patrol or
 -- is the worker_id of an event reported that day (信息平台使用). Grain: one row per worker per day.
--- Placed in the hierarchy by the grid the worker serves.
+-- Placed in the hierarchy by the grid the worker serves. Working days: the calendar view (08_calendar.sql).
 create or replace view worker_days as
 with days as (
     select worker_id, cast(started_at as date) as day from patrols where worker_id is not null
@@ -11,4 +11,5 @@ select d.worker_id, d.day, w.grid_id, w.street, w.community, w.district,
        strftime(d.day, '%Y-%m') as month, cast(date_trunc('week', d.day) as date) as week
 from days d
 join v_workers w using (worker_id)
-where w.active and isodow(d.day) <= 5;
+join calendar c on c.day = d.day
+where w.active and c.is_workday;
