@@ -232,11 +232,21 @@ with tab_comm:
     s = st.selectbox("街道", streets, index=streets.index(f.streets[0]) if f.streets and f.streets[0] in streets
                      else 0, key="comm_street")
     cboard = data.scoreboard(street_scope.with_(streets=(s,)), level="community")
-    st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
+    cpub, cheader = published.published_board(f, cboard, "community")   # district-wide ranks where published
+    if cheader is not None:
+        st.caption(f"{published.marker(cheader)} · 名次为全区社区名次；下方可展开街道内的实时排名。")
+        st.dataframe(ranking_table(cpub, "社区"), hide_index=True)
+    with st.expander("街道内实时排名", expanded=cheader is None):
+        st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
 
 with tab_hist:
-    published.history_view(street_scope.with_(streets=()), "street",
-                           st.radio("月数", [12, 24], horizontal=True, key="hist_months"))
+    h_level, h_months = st.columns(2)
+    which = h_level.radio("层级", ["街道", *[f"{u}各社区" for u in board["unit"]]], horizontal=True, key="hist_level")
+    n_months = h_months.radio("月数", [12, 24], horizontal=True, key="hist_months")
+    if which == "街道":
+        published.history_view(street_scope.with_(streets=()), "street", n_months)
+    else:
+        published.history_view(street_scope.with_(streets=(which.removesuffix("各社区"),)), "community", n_months)
 
 with tab_whatif:
     st.caption("调整权重后即时重新排名，与正式排名并列对照；不会保存，也不改变正式赋分标准。")

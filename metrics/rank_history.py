@@ -26,20 +26,21 @@ def last_whole_month(d_to: date) -> date:
 
 
 def monthly(con, end: date, months: int = 12, level: str = "street", cfg: Config | None = None,
-            scope: tuple | None = None) -> pd.DataFrame:
+            scope: tuple | None = None, streets: tuple = ()) -> pd.DataFrame:
     """month ('2026-10'), unit, score, rank, source ('已发布 v1' or '实时') for the `months` months ending with the
-    month of `end`, oldest first. Published ranks are district-wide; `scope` keeps only its streets' units (their
-    live ranks are then within the scope, as on the scoreboard)."""
+    month of `end`, oldest first. Published ranks are district-wide, so they are used for the whole district only;
+    `scope` (a user's streets) or `streets` (e.g. one street's communities) rank live within them, as the
+    scoreboard does."""
     cfg = cfg or load_config()
     frames = []
     for d_from, d_to in periods.months_back(end, months):
         pub = publish.latest(con, level, d_from, d_to) if publish.has_tables(con) else None
-        if pub is not None and scope is None:
+        if pub is not None and scope is None and not streets:
             header, b = pub
             b = b[["unit", "score", "rank"]].copy()
             b["source"] = f"已发布 v{header['version']}"
         else:
-            b = score.scores(con, Filters(d_from, d_to, scope=scope), level, cfg)[["unit", "score", "rank"]].copy()
+            b = score.scores(con, Filters(d_from, d_to, scope=scope, streets=streets), level, cfg)[["unit", "score", "rank"]].copy()
             b["source"] = "实时"
         b.insert(0, "month", f"{d_from:%Y-%m}")
         frames.append(b)

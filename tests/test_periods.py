@@ -93,3 +93,27 @@ def test_scoreboard_previous_and_year_ago_columns(mcon):
     assert [board.loc[u, "yoy_score"] for u in ("甲街道", "乙街道")] == [8.57, 10.71]
     assert (board.loc["甲街道", "prev_rank"], board.loc["甲街道", "rank_change"]) == (2, 0)
     assert board.loc["乙街道", "yoy_score_change"] == round(67.92 - 10.71, 2)
+
+
+def test_cockpit_cards_show_previous_and_year_ago(app, demo_db):
+    from data import store
+    from metrics.compute import compute
+    from ui import filters as flt
+    from ui import format as fmt
+
+    at = app()                                               # the cockpit, 上月 (a whole calendar month)
+    d_from, d_to = flt.preset_range("上月", date.today())
+    f = Filters(d_from, d_to)
+    con = store.connect(demo_db, read_only=True)
+    now = compute(con, "event_count", f).iloc[0]["value"]
+    prev = compute(con, "event_count", f.previous()).iloc[0]["value"]
+    yoy = compute(con, "event_count", f.year_ago()).iloc[0]["value"]
+    first = periods.first_data(con)
+    con.close()
+    assert f.previous().date_from == (d_from - pd.Timedelta(days=1)).replace(day=1)     # the previous month
+    lines = [h.proto.body for h in at.get("html") if "较上期" in h.proto.body]
+    assert len(lines) == 12                                  # one line on each of the 12 cards
+    # the demo starts about a year before its end: a year-ago month before the first data shows "—"
+    want_yoy = fmt.change("event_count", now, yoy) if periods.comparable(
+        (f.year_ago().date_from, f.year_ago().date_to), first) else "—"
+    assert f"较上期 {fmt.change('event_count', now, prev)} · 同比 {want_yoy}" in " ".join(lines)

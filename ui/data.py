@@ -254,15 +254,15 @@ def published_diff(level: str, d_from, d_to, live: pd.DataFrame):
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _rank_history(store_version, end, months: int, level: str, scope):
+def _rank_history(store_version, end, months: int, level: str, scope, streets: tuple):
     from metrics import rank_history as rh
 
-    return rh.monthly(cursor(), end, months, level, load_config(), scope)
+    return rh.monthly(cursor(), end, months, level, load_config(), scope, streets)
 
 
-def rank_history(end, months: int = 12, level: str = "street", scope=None) -> pd.DataFrame:
+def rank_history(end, months: int = 12, level: str = "street", scope=None, streets: tuple = ()) -> pd.DataFrame:
     """排名走势 month by month (metrics/rank_history.monthly), cached per store version."""
-    return _rank_history(version(), end, months, level, scope)
+    return _rank_history(version(), end, months, level, scope, tuple(streets))
 
 
 def rank_flags(history: pd.DataFrame) -> dict:

@@ -149,7 +149,7 @@ def history_view(f, level: str = "street", months: int = 12) -> None:
     from metrics.rank_history import last_whole_month
 
     end = last_whole_month(f.date_to)
-    hist = data.rank_history(end, months, level, f.scope)
+    hist = data.rank_history(end, months, level, f.scope, f.streets)
     if hist.dropna(subset=["score"]).empty:
         st.info("近期没有可评分的月份。")
         return
@@ -171,7 +171,11 @@ def history_view(f, level: str = "street", months: int = 12) -> None:
     wide.columns = [fmt.month_label(m) + ("·已发布" if (hist[hist["month"] == m]["source"] != "实时").any() else "")
                     for m in months_]
     st.dataframe(wide.reset_index().rename(columns={"unit": LEVEL[level]}), hide_index=True)
-    st.caption("已发布的月份取其最新发布版本，其余月份为按当月数据的实时计算。")
+    st.caption("已发布的月份取其最新发布版本，其余月份为按当月数据的实时计算。" if not f.streets else
+               f"{'、'.join(f.streets)}各社区在街道内的名次，按当月数据实时计算。")
+    flags = data.rank_flags(hist)
+    if flags:
+        st.caption("提示：" + "；".join(f"{u} {t}" for u, ts in flags.items() for t in ts))
 
 
 def flags_line(f, level: str = "street") -> dict:
