@@ -171,8 +171,8 @@ b_html.download_button(
     "下载排名通报（可打印）",
     bulletin_html(board, "六项综治业务指标排名通报", fmt.period_label(f.date_from, f.date_to),
                   fmt.period_label(prev.date_from, prev.date_to),
-                  (published.marker(header) if header else "草稿·未发布") + f" · {date.today():%Y年%m月%d日}印发"
-                  ).encode("utf-8"),
+                  (published.marker(header) if header else "草稿·未发布") + f" · {date.today():%Y年%m月%d日}印发",
+                  weights=header["weights"] if header else None).encode("utf-8"),
     f"排名通报_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.html", "text/html", key="bulletin",
     on_click=lambda: auth.log("export", {"what": "排名通报", "rows": len(board)}))
 with b_word:

@@ -265,3 +265,14 @@ def test_scoreboard_page_publishes_for_an_assessor_only(demo_db, tmp_path, monke
     assert rows == [("community", 1, "assessor", "推进会通报"), ("street", 1, "assessor", "推进会通报")]
     log = audit.entries(store_path=db)
     assert sorted(json.loads(d)["level"] for d in log[log["action"] == "publish"]["detail"]) == ["community", "street"]
+
+
+def test_printable_html_bulletin_states_the_weights_not_a_path(pcon):
+    from ui.bulletin import bulletin_html
+
+    board = score.scoreboard(pcon, P)
+    page = bulletin_html(board, "排名通报", "p", "q", "已发布 v1 · 2025年09月15日", weights={
+        "item_worker_duty": 30, "item_platform_use": 10, "item_data_entry": 10, "item_event_reporting": 20,
+        "item_dispute_mediation": 20, "item_other_work": 10})
+    assert "网格员履职 30，信息平台使用 10，基础数据录入 10" in page and "scoring.toml" not in page
+    assert "已发布 v1 · 2025年09月15日" in page

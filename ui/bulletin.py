@@ -28,8 +28,14 @@ def _cell(v, decimals=2) -> str:
 
 
 def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, issued: str,
-                  level_label: str = "街道") -> str:
-    """The bulletin as one self-contained HTML document (no external resources)."""
+                  level_label: str = "街道", weights: dict | None = None) -> str:
+    """The bulletin as one self-contained HTML document (no external resources); `weights` default to the scoring
+    file's (a published version passes its own)."""
+    if weights is None:
+        from metrics.config import load_config
+
+        weights = load_config().weights
+    stated = "，".join(f"{ITEM_BY_ID[i].label} {fmt.number(weights.get(i), 0)}" for i in ITEM_IDS)
     head = "".join(f"<th>{h}</th>" for h in ["名次", level_label, "综合得分", "较上期", "名次变化",
                                               *[ITEM_BY_ID[i].label for i in ITEM_IDS]])
     rows = []
@@ -62,8 +68,8 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
 <p><b>黑榜：</b>{html.escape(black) if len(scored) >= 2 else '—'}</p>
 <h2>三、分项领先</h2>
 <table><tr><th>分项</th><th>领先单位</th><th>得分</th><th>计算方法</th></tr>{''.join(leaders)}</table>
-<p class="note">说明：综合得分为各分项得分按赋分标准权重的加权平均；无数据的分项不计入，权重按其余分项重新归一。
-分项得分由平台数据按 data/scoring.toml 的公式计算，其他工作为人工评分。</p>
+<p class="note">说明：综合得分为各分项得分按权重（{html.escape(stated)}）的加权平均；无数据的分项不计入，权重按其余分项重新归一。
+分项得分由平台数据按赋分标准的公式计算，其他工作为人工评分。</p>
 </body></html>"""
 
 
