@@ -5,6 +5,7 @@
                          [--skip-invalid] [--report OUT.csv]
     python cli.py metrics    --db PATH --from DATE --to DATE [--metric ID]... [--by street|community|grid|month|week]
                              [--street NAME]... [--format json|csv]
+    python cli.py unlock     --user NAME [--db PATH]   (let a locked account log in again; server console only)
     python cli.py migrate    --db PATH      (upgrade a store made by an older release; a backup copy is kept)
     python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv] [--published]
     python cli.py publish    --db PATH --from DATE --to DATE [--level street|community] [--note TEXT] [--reason TEXT]
@@ -77,7 +78,9 @@ def cmd_ingest(args) -> int:
         if len(errors) > 50:
             print(f"……共 {len(errors)} 处问题，完整清单见 --report", file=sys.stderr)
     if args.report:
-        errors.to_csv(args.report, index=False, encoding="utf-8-sig")
+        from ui.export import neutralise
+
+        neutralise(errors).to_csv(args.report, index=False, encoding="utf-8-sig")   # values may be formulas
     print(f"用时 {time.perf_counter() - t0:.2f} 秒", file=sys.stderr)
     return 0 if all(r.stored for r in results) else 1
 
@@ -271,6 +274,19 @@ def cmd_bulletin(args) -> int:
     return 0
 
 
+def cmd_unlock(args) -> int:
+    """From the server console: let a locked account (admin included) log in again now."""
+    from access import accounts
+
+    cfg = accounts.load()
+    if args.user not in cfg.accounts:
+        print(f"未知账户：{args.user}", file=sys.stderr)
+        return 2
+    accounts.unlock(args.user, store_path=args.db or store.default_db_path())
+    print(f"账户 {args.user} 已解除登录锁定（{accounts.load().lockout_minutes} 分钟内不受全账户锁定限制）。")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="网格化服务管理 指标看板 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -311,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=("street", "community"), default="street")
     p.add_argument("--published", action="store_true", help="the latest published version (exit 1 when none)")
     p.set_defaults(func=cmd_scoreboard)
+
+    p = sub.add_parser("unlock", help="解除账户的登录锁定（在服务器上运行）")
+    p.add_argument("--user", required=True)
+    p.add_argument("--db", help="the store whose audit log counts the failures (default: $GRIDGOV_DB or data/)")
+    p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("migrate", help="升级旧版本数据库的结构（先保存副本）")
     p.add_argument("--db", required=True)

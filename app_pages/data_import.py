@@ -11,6 +11,7 @@ from data import ingest, store, storefile
 from metrics import labels
 from ui import components as ui
 from ui import conn
+from ui.export import to_csv
 
 MAPPINGS = sorted((Path(ingest.__file__).parent / "mappings").glob("*.toml"))
 KIND_OPTIONS = ["auto", "grids", "workers", "events", "relief", "patrols", "manual_scores"]
@@ -54,7 +55,7 @@ def show_report(results) -> None:
     if len(errors):
         st.markdown(f"**问题清单**（{len(errors):,} 处；行号与 Excel 一致，表头为第 1 行）")
         st.dataframe(errors, hide_index=True, height=320)
-        st.download_button("下载问题清单 CSV", errors.to_csv(index=False).encode("utf-8-sig"), "问题清单.csv",
+        st.download_button("下载问题清单 CSV", to_csv(errors), "问题清单.csv",
                            "text/csv", key="dl_report")
 
 

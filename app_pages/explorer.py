@@ -12,7 +12,7 @@ from ui import components as ui
 from ui import data
 from ui import filters as flt
 from ui import format as fmt
-from ui.conn import cursor
+from ui.conn import db_path
 from ui.export import to_csv, to_xlsx
 
 L = explore.COLUMN_LABELS
@@ -173,7 +173,7 @@ with tab_sql:
                        "group by g.street\norder by 2 desc", height=140, key="sql")
     if st.button("执行查询", key="run_sql", type="primary"):
         try:
-            df, truncated = explore.run_sql(cursor(), sql, user=user)
+            df, truncated = explore.run_sql(db_path(), sql, user=user)
             auth.log("sql", {"query": sql, "rows": len(df)})
             st.dataframe(df, hide_index=True)
             st.caption(f"{len(df):,} 行" + ("（已截断到 10,000 行）" if truncated else ""))

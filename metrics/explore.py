@@ -3,7 +3,6 @@ read-only SQL runner with a row limit and a time limit. No page builds SQL itsel
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -190,28 +189,19 @@ def check_sql(sql: str) -> str:
     return text
 
 
-def run_sql(cursor, sql: str, row_limit: int = 10_000, seconds: float = 10.0, user=None) -> tuple[pd.DataFrame, bool]:
-    """Run a query through the guard (views scoped and masked for `user`) with a row limit; interrupt it after
-    `seconds`. Returns (rows, truncated)."""
-    from access import sqlguard
+def run_sql(db, sql: str, row_limit: int = 10_000, seconds: float = 10.0, user=None) -> tuple[pd.DataFrame, bool]:
+    """Run a query through the guard (views scoped and masked for `user`) in the SQL tab's bounded worker
+    (access/sqlworker.py: its own process, memory, one thread, a hard wall-clock kill including parsing, a result
+    cap). `db` is the store's path, or a cursor on it. Returns (rows, truncated)."""
+    from access import sqlworker
 
     check_sql(sql)
     if user is None:
         raise QueryRefused("未登录。")
+    if hasattr(db, "execute"):
+        db = db.execute("select path from duckdb_databases() where database_name = current_database()"
+                        ).fetchall()[0][0]
     try:
-        text, params = sqlguard.guard(cursor, sql, user)
-    except sqlguard.Refused as e:
+        return sqlworker.run(db, sql, user, seconds=seconds, budget={"rows": int(row_limit)})
+    except sqlworker.Refused as e:
         raise QueryRefused(str(e)) from None
-    timer = threading.Timer(seconds, cursor.interrupt)
-    timer.start()
-    try:
-        df = cursor.execute(f"select * from ({text}) limit {int(row_limit) + 1}", params).df()
-    except Exception as e:                      # duckdb raises InterruptException, CatalogException, …
-        if "interrupt" in str(e).lower():
-            raise QueryRefused(f"查询超过 {seconds:g} 秒，已中止。请缩小范围或加上筛选条件。") from None
-        # the error's kind only: a message quoting values could carry data the user may not see
-        first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", str(e).splitlines()[0])
-        raise QueryRefused(f"查询出错：{first}") from None
-    finally:
-        timer.cancel()
-    return df.head(row_limit), len(df) > row_limit

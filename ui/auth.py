@@ -101,16 +101,32 @@ def current_user(touch: bool = True) -> User | None:
         return None
 
 
+def _client() -> str:
+    """Who is trying to log in, for throttling: the browser's IP address (a session id if Streamlit has none)."""
+    ip = getattr(st.context, "ip_address", None)
+    if isinstance(ip, str) and ip:          # (AppTest has no address)
+        return ip
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id if ctx else '?'}"
+
+
 def login(username: str, password: str) -> tuple[User | None, str | None]:
     """Check a login with rate limiting; record the attempt. Returns (user, error message in Chinese)."""
     cfg = config()
     username = username.strip()
-    if audit.recent_failures(username, cfg.lockout_minutes, store_path=db_path()) >= cfg.max_failures:
-        audit.record("login_locked", username, None, {"reason": "too many failures"}, False, store_path=db_path())
-        return None, f"该账户连续登录失败次数过多，已临时锁定，请 {cfg.lockout_minutes} 分钟后再试。"
+    client = _client()
+    if reason := accounts.throttled(cfg, username, client, store_path=db_path()):   # per client and per account
+        audit.record("login_locked", username, None, {"reason": reason, "client": client}, False, store_path=db_path())
+        return None, reason
+    if accounts.demo_login(cfg, username, password):
+        audit.record("login_refused", username, None, {"reason": "demo password", "client": client}, False,
+                     store_path=db_path())
+        return None, accounts.DEMO_DISABLED
     user = accounts.verify(cfg, username, password)
     if user is None:
-        audit.record("login_failed", username, None, {}, False, store_path=db_path())
+        audit.record("login_failed", username, None, {"client": client}, False, store_path=db_path())
         return None, "用户名或密码错误。"
     _start_session(user.username)
     audit.record("login", user.username, user.role.id, {}, True, store_path=db_path())

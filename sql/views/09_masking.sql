@@ -21,7 +21,14 @@ create or replace macro gg_mask_id(v) as case
     else repeat('*', length(v))
 end;
 
--- free text: ID numbers first (an 18-digit run contains 11-digit runs), then mobile numbers
-create or replace macro gg_mask_text(v) as regexp_replace(
-    regexp_replace(v, '([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])', '\1**********\2', 'g'),
-    '(1[3-9][0-9])[0-9]{4}([0-9]{4})', '\1****\2', 'g');
+-- free text: first normalised (full-width digits, plus, hyphen and space → ASCII; the long dashes people type between
+-- digit groups → '-'), then masked wherever a separator-tolerant pattern matches, longest first:
+-- 18-digit ID (6-8-4, spaces/hyphens allowed between the groups) → 6208**********1234;
+-- 15-digit old ID → 6208********123; mobile with optional +86/0086 prefix and separators → 138****5678;
+-- landline with area code (0933-8212345, (0933)8212345, 0933 8212345) → 0933-****2345.
+create or replace macro gg_mask_text(v) as regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    translate(v, '０１２３４５６７８９＋－　Ｘｘ（）‐‑–—', '0123456789+- Xx()----'),
+    '([0-9]{4})[0-9]{2}[ -]?[0-9]{8}[ -]?([0-9]{3}[0-9Xx])', '\1**********\2', 'g'),
+    '([0-9]{4})[0-9]{8}([0-9]{3})', '\1********\2', 'g'),
+    '(?:(?:\+|00)86[ -]?)?(1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})', '\1****\2', 'g'),
+    '\(?(0[1-9][0-9]{1,2})\)?[ -]?[0-9]{3,4}[ -]?([0-9]{4})', '\1-****\2', 'g');
