@@ -56,7 +56,8 @@ def recent_failures(username: str, minutes: int, store_path=None) -> int:
 def login_failures(username: str, client: str, minutes: int, store_path=None) -> dict:
     """Failed logins within the last `minutes`: from `client` on any account ("client"), from `client` on this
     account since its last success or unlock ("pair"), on this account from anywhere since then ("account"), and
-    whether a console unlock of this account lies within the window ("unlocked")."""
+    whether a console unlock of this account lies within the window ("unlocked"). Times have whole seconds: a
+    failure in the same second as the reset counts (the safe side)."""
     with _LOCK:
         con = _connect(audit_path(store_path))
         try:
@@ -67,8 +68,8 @@ def login_failures(username: str, client: str, minutes: int, store_path=None) ->
                 "          where username = $u and action in ('login', 'unlock')) "
                 "select count(*) filter (where action = 'login_failed' and json_extract_string(detail, '$.client') = $c), "
                 "count(*) filter (where action = 'login_failed' and username = $u "
-                "                 and json_extract_string(detail, '$.client') = $c and logged_at > (select t from reset)), "
-                "count(*) filter (where action = 'login_failed' and username = $u and logged_at > (select t from reset)), "
+                "                 and json_extract_string(detail, '$.client') = $c and logged_at >= (select t from reset)), "
+                "count(*) filter (where action = 'login_failed' and username = $u and logged_at >= (select t from reset)), "
                 "count(*) filter (where action = 'unlock' and username = $u) "
                 "from w", {"since": since, "u": username, "c": client}).fetchall()[0]
             return {"client": row[0], "pair": row[1], "account": row[2], "unlocked": row[3] > 0}
