@@ -62,7 +62,16 @@ def show_report(results) -> None:
 if files:
     with tempfile.TemporaryDirectory() as tmpdir:
         paths = saved(Path(tmpdir))
-        detected = {p.name: ingest.detect_kind(p, mapping) for p in paths}
+        detected, unreadable = {}, {}
+        for p in paths:
+            try:
+                detected[p.name] = ingest.detect_kind(p, mapping)
+            except ingest.ImportRefused as e:           # the CLI's refusal, shown the same way: no traceback
+                unreadable[p.name] = str(e)
+        for name, reason in unreadable.items():
+            st.error(f"{name}：{reason}")
+        if unreadable:
+            st.stop()
         chosen = kind
         if kind == "auto":
             kinds = set(detected.values())
@@ -86,7 +95,7 @@ if files:
                     st.markdown(f"**{p.name}**")
                     st.dataframe(prev, hide_index=True)
                 except Exception as e:                 # a preview must never stop the import page
-                    st.warning(f"{p.name}：无法预览（{e}）")
+                    st.warning(f"{p.name}：无法预览（{ingest.read_error_message(e, p)}）")
         b1, b2 = st.columns(2)
         validate = b1.button("仅校验", key="imp_validate", disabled=chosen is None)
         commit = b2.button("校验并导入", key="imp_commit", type="primary", disabled=chosen is None)
@@ -102,6 +111,9 @@ if files:
                     if validate or not any(r.stored for r in results):
                         w.discard()             # nothing to publish: the store file stays as it was
             except storefile.StoreBusy as e:
+                st.error(str(e))
+                st.stop()
+            except ingest.ImportRefused as e:
                 st.error(str(e))
                 st.stop()
             if not validate:

@@ -16,6 +16,7 @@ import re
 import getpass
 import hashlib
 import json
+import math
 import os
 import tempfile
 import tomllib
@@ -125,7 +126,32 @@ def detect_encoding(path: str | os.PathLike) -> str:
         if _mostly_utf8(head):
             raise ImportRefused(f"文件编码混杂：大部分是 UTF-8，但第 {e.start + 1} 字节起不是有效的 UTF-8。"
                                 "请在 Excel 中另存为“CSV UTF-8”后再导入。") from None
+        if _looks_big5(head):
+            raise ImportRefused("文件似乎是繁体中文 Big5 编码（按 GBK 读会成为乱码），不予导入。"
+                                "请在 Excel 中另存为“CSV UTF-8”后再导入。") from None
         return "gb18030"
+
+
+def _looks_big5(head: bytes) -> bool:
+    """Big5 text read as GB18030 decodes without error but into rare characters: simplified-Chinese GBK text is
+    almost all GB2312, Big5 bytes land outside it about half the time. Big5 when it also decodes as Big5."""
+    try:
+        head.decode("big5")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 2:           # (a character cut by the window end is no evidence)
+            return False
+    text = head.decode("gb18030", errors="replace")
+    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if len(cjk) < 4:
+        return False
+    common = 0
+    for c in cjk:
+        try:
+            c.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common < 0.85 * len(cjk)
 
 
 _UTF8_CJK = re.compile(rb"[\xe4-\xe9][\x80-\xbf][\x80-\xbf]")
@@ -183,7 +209,72 @@ def _load_source(con, path: Path, table: str, sheet=None, number_records: bool =
     except ImportRefused:
         raise
     except Exception as e:                   # corrupt XLSX/Parquet, unreadable CSV: the user gets a reason
-        raise ImportRefused(f"无法读取文件：{str(e).splitlines()[0]}") from None
+        raise ImportRefused(read_error_message(e, path)) from None
+
+
+_MAX_LINE = 2_097_152      # DuckDB's read_csv max_line_size default (bytes)
+
+
+def read_error_message(e: Exception, path: Path, csv_path: Path | None = None) -> str:
+    """A reader's exception as a Chinese reason: known English messages translated, no server path."""
+    return "无法读取文件：" + _read_error_reason(e, Path(path), csv_path)
+
+
+def _read_error_reason(e: Exception, path: Path, csv_path: Path | None) -> str:
+    text = str(e)
+    first = text.splitlines()[0] if text else type(e).__name__
+    low = text.lower()
+    suffix = path.suffix.lower()
+    if "not a zip file" in low or "bad zip" in low or type(e).__name__ == "BadZipFile":
+        return ("不是有效的 XLSX 文件：文件可能已损坏、未下载完整（被截断），或是改了扩展名的其他格式。"
+                "请在 Excel 中重新另存为 .xlsx 后再导入。")
+    if "excel file format cannot be determined" in low or "unsupported format, or corrupt file" in low \
+            or "expected bof record" in low or (suffix == ".xls" and "xlrd" in low):
+        return ("无法识别的 Excel 文件：扩展名是 " + suffix + "，内容却不是 Excel 工作簿（可能是改了扩展名的 CSV，"
+                "请把扩展名改回 .csv），或文件已损坏。")
+    if suffix == ".parquet" or "parquet" in low:
+        return "不是有效的 Parquet 文件（文件可能已损坏或被截断）。"
+    if "csv error on line" in low or "maximum line size" in low:
+        line, reason = _bad_csv_record(csv_path or path)
+        if line:
+            return f"CSV 第 {line} 行无法读取：{reason}。"
+        return "CSV 文件无法解析：有的行列数与表头不符，或引号不配对。"
+    if "sniffing file" in low or "dialect" in low:
+        return "无法识别 CSV 的格式：分隔符或引号不配对（例如某个单元格以引号开头却没有结束引号），或文件不是文本表格。"
+    if "unicode" in low or "utf-8" in low or "encoding" in low:
+        return "文件中有无法识别的字符编码。请另存为 UTF-8 或 GBK 编码的 CSV。"
+    if isinstance(e, MemoryError) or "out of memory" in low:
+        return "文件过大，无法读取。请拆分后再导入。"
+    return _strip_paths(first, path)
+
+
+def _strip_paths(text: str, path: Path) -> str:
+    """No server path in a message: the file's own path becomes its name, any other absolute path its last part."""
+    text = text.replace(str(path), path.name)
+    return re.sub(r"(?<![\w.])/(?:[^\s\"'/]+/)+([^\s\"']+)", r"\1", text)
+
+
+def _bad_csv_record(path: Path) -> tuple[int | None, str]:
+    """The Excel row number of the first record DuckDB could not read, found with Python's csv module (DuckDB
+    reports the line within its buffer, e.g. "Line: 1" for a huge cell further down)."""
+    import sys
+
+    header, delimiter = _header_and_delimiter(path)
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            for n, record in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+                size = sum(len(c.encode("utf-8")) for c in record) + len(record)
+                if size > _MAX_LINE:
+                    return n, f"这一行有 {size / 1048576:.1f} MB，超过单行上限 2 MB（某个单元格过大，或引号不配对）"
+                if n > 1 and record and len(record) > len(header):
+                    return n, f"这一行有 {len(record)} 列，表头只有 {len(header)} 列"
+    except csv.Error as e:
+        return None, str(e)
+    finally:
+        csv.field_size_limit(old)
+    return None, ""
 
 
 def _load_csv(con, path: Path, table: str, number_records: bool = False) -> None:
@@ -198,7 +289,7 @@ def _load_csv(con, path: Path, table: str, number_records: bool = False) -> None
             _read_csv(con, src, table)
         except duckdb.Error as e:
             if encoding != "utf-8" or "unicode" not in str(e).lower():
-                raise ImportRefused(f"无法读取 CSV 文件：{str(e).splitlines()[0]}") from None
+                raise ImportRefused(read_error_message(e, path, csv_path=src)) from None
             with open(path, "rb") as f:
                 if _mostly_utf8(f.read(1 << 20)):
                     raise ImportRefused("文件中有不是 UTF-8 的字节（大部分内容是 UTF-8）。"
@@ -447,7 +538,7 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
     con.execute(f"drop table {src}")
 
     errors = _rule_errors(con, kind, typed, mapping, shown)
-    errors = pd.concat([errors, _python_checks(con, kind, typed, coords_default)], ignore_index=True)
+    errors = pd.concat([errors, _python_checks(con, kind, typed, coords_default, mapping.bbox)], ignore_index=True)
     errors.insert(0, "file", shown_name)
     errors["column"] = [shown.get(c, _label(kind, c)) for c in errors["column"]]
     errors = errors.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
@@ -499,6 +590,20 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> 
         if col.check == "id_number":
             rule(col.name, f"{r} is not null and not coalesce(gg_id_number_ok({r}), false)",
                  sql.p("应为 18 位身份证号，且校验码正确（GB 11643）"))
+            # a correct check digit over an impossible birth date (19900230, 20991231) is still not an ID number
+            birth = f"try_strptime(substr({r}, 7, 8), '%Y%m%d')"
+            rule(col.name, f"coalesce(gg_id_number_ok({r}), false) and ({birth} is null "
+                           f"or {birth} < timestamp '1900-01-01' or {birth} > current_date)",
+                 sql.p("身份证号中的出生日期不存在（第 7–14 位应为 1900 年以来、不晚于今天的真实日期）"))
+        if col.name in kind.key or col.name in ("grid_id", "worker_id"):
+            # invisible characters make two keys that look the same different (or one key match nothing)
+            rule(col.name, f"regexp_matches({r}, '[\\x00-\\x08\\x{{200B}}-\\x{{200F}}\\x{{2060}}\\x{{FEFF}}\\x{{00AD}}\\x{{00A0}}\\x{{3000}}]')",
+                 sql.p("编号中含有看不见的字符（NUL、零宽字符、不换行空格或全角空格），请清理后再导入"),
+                 f"regexp_replace({r}, '[\\x00-\\x08\\x{{200B}}-\\x{{200F}}\\x{{2060}}\\x{{FEFF}}\\x{{00AD}}\\x{{00A0}}\\x{{3000}}]', '�', 'g')")
+        if col.name == "amount_yuan":
+            # stored as DECIMAL(14,2): a third decimal would be rounded away silently, so it is refused instead
+            rule(col.name, f"{v} is not null and abs({v} * 100 - round({v} * 100)) > 1e-6",
+                 sql.p("金额最多两位小数（分），不做四舍五入"))
 
     # lifecycle: each step not earlier than the nearest earlier step that is present
     for i, step in enumerate(kind.order):
@@ -525,6 +630,15 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> 
     if kind.name == "events":
         rule("outcome", "category = 'dispute' and outcome in ('rectified', 'not_rectified')",
              sql.p("矛盾纠纷的办理结果应为 调解成功、调解不成功 或 转办"))
+        rule("tier", "tier is not null and category is not null and category <> 'dispute'",
+             sql.p("纠纷等级只适用于矛盾纠纷类事件"))
+        rule("outcome", "category = 'dispute' and closed_at is not null and outcome is null",
+             sql.p("已结案的矛盾纠纷须填写办理结果（调解成功、调解不成功 或 转办）"), "cast(closed_at as varchar)")
+        rule("due_at", "due_at < reported_at",
+             f"{sql.p('办理时限早于上报时间（')} || cast(reported_at as varchar) || {sql.p('）')}")
+        if "closed_at" in shown or "closed_at" in mapping.defaults:    # a file without closure times says nothing
+            rule("satisfaction", "satisfaction is not null and closed_at is null",
+                 sql.p("未结案的事件不能有满意度评价（请填写结案时间，或清空满意度）"))
         rule("outcome", "category = 'hazard' and outcome in ('resolved', 'unresolved', 'transferred')",
              sql.p("安全隐患的办理结果应为 已整改 或 未整改"))
     if kind.name == "manual_scores":
@@ -546,7 +660,7 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> 
     return df.rename(columns={"_row": "row"}).astype({"row": "int64"})
 
 
-def _python_checks(con, kind: Kind, typed: str, coords_default: str) -> pd.DataFrame:
+def _python_checks(con, kind: Kind, typed: str, coords_default: str, bbox: dict | None = None) -> pd.DataFrame:
     """Geometry and track cells: parsed with shapely (few rows; DuckDB 2.0 has no spatial extension offline)."""
     problems = []
     for col in kind.columns:
@@ -556,7 +670,7 @@ def _python_checks(con, kind: Kind, typed: str, coords_default: str) -> pd.DataF
         converted = {}
         for row, text in rows:
             try:
-                geom = parse_geometry(text) if col.type == "geometry" else parse_track(text)
+                geom = parse_geometry(text, bbox) if col.type == "geometry" else parse_track(text, bbox)
             except ValueError as e:
                 problems.append({"row": row, "column": col.name, "value": text[:80], "message": str(e)})
                 continue
@@ -574,15 +688,15 @@ def _python_checks(con, kind: Kind, typed: str, coords_default: str) -> pd.DataF
     return pd.DataFrame(problems, columns=["row", "column", "value", "message"]).astype({"row": "int64"})
 
 
-def parse_geometry(text: str):
-    """A polygon from GeoJSON geometry (or Feature) text or WKT."""
+def parse_geometry(text: str, bbox: dict | None = None):
+    """A valid polygon inside the bounding box from GeoJSON geometry (or Feature) text or WKT."""
     import shapely
 
     text = text.strip()
     try:
         if text.startswith("{"):
             obj = json.loads(text)
-            if obj.get("type") == "Feature":
+            if isinstance(obj, dict) and obj.get("type") == "Feature":
                 obj = obj["geometry"]
             geom = shapely.from_geojson(json.dumps(obj))
         else:
@@ -591,11 +705,38 @@ def parse_geometry(text: str):
         raise ValueError("无法解析边界：" + TYPE_EXPECTED["geometry"]) from None
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
         raise ValueError(f"边界应为多边形（Polygon/MultiPolygon），实际为 {geom.geom_type}")
+    check_geometry(geom, "边界", bbox)
+    if not shapely.is_valid(geom):
+        reason = shapely.is_valid_reason(geom)
+        raise ValueError("边界自相交（边线交叉），不是有效的多边形" if "self-intersection" in reason.lower()
+                         else f"边界不是有效的多边形（{reason.split('[')[0]}）")
     return geom
 
 
-def parse_track(text: str):
-    """A patrol track: WKT LINESTRING or `lon,lat;lon,lat;…`."""
+def check_geometry(geom, what: str, bbox: dict | None = None) -> None:
+    """Every coordinate finite and inside the bounding box (China by default); the usual mistakes named."""
+    import math
+
+    import shapely
+
+    coords_ = shapely.get_coordinates(geom)
+    if not all(math.isfinite(x) for x in coords_.ravel()):
+        raise ValueError(f"{what}含有无效坐标（NaN 或无穷大）")
+    (lon0, lon1), (lat0, lat1) = (bbox or CHINA_BBOX)["lon"], (bbox or CHINA_BBOX)["lat"]
+    x0, y0, x1, y1 = geom.bounds
+    if lon0 <= x0 and x1 <= lon1 and lat0 <= y0 and y1 <= lat1:
+        return
+    if max(abs(x0), abs(x1), abs(y0), abs(y1)) > 1000:
+        hint = "：数值像是以米为单位的投影坐标（如 EPSG:3857），请导出经纬度（WGS-84/GCJ-02/BD-09）"
+    elif lat0 <= x0 and x1 <= lat1 and lon0 <= y0 and y1 <= lon1:
+        hint = "：经度和纬度似乎颠倒了（应为 经度,纬度 的顺序）"
+    else:
+        hint = ""
+    raise ValueError(f"{what}坐标超出范围（应在经度 {lon0:g}–{lon1:g}、纬度 {lat0:g}–{lat1:g} 内）{hint}")
+
+
+def parse_track(text: str, bbox: dict | None = None):
+    """A patrol track inside the bounding box: WKT LINESTRING or `lon,lat;lon,lat;…`."""
     import shapely
 
     text = text.strip()
@@ -604,11 +745,18 @@ def parse_track(text: str):
             geom = shapely.from_wkt(text)
         else:
             pts = [tuple(float(x) for x in p.split(",")) for p in text.strip(";").split(";") if p.strip()]
+            if not all(math.isfinite(v) for p in pts for v in p):
+                raise ValueError("轨迹含有无效坐标（NaN 或无穷大）")
             geom = shapely.LineString(pts)
+    except ValueError as e:
+        if "NaN" in str(e):
+            raise
+        raise ValueError("无法解析轨迹：" + TYPE_EXPECTED["track"]) from None
     except Exception:
         raise ValueError("无法解析轨迹：" + TYPE_EXPECTED["track"]) from None
-    if len(geom.coords) < 2:
+    if geom.geom_type != "LineString" or len(geom.coords) < 2:
         raise ValueError("轨迹至少需要两个点")
+    check_geometry(geom, "轨迹", bbox)
     return geom
 
 
@@ -729,16 +877,22 @@ def _progress(cb: Progress, fraction: float, message: str) -> None:
 # --------------------------------------------------------------------------------------------- entry point
 
 def detect_kind(path, mapping_path=None, sheet=None) -> str | None:
-    """The data family whose headers a file matches best (all its required columns present), or None."""
+    """The data family whose headers a file matches best (all its required columns present), or None;
+    ImportRefused (Chinese reason) when the file cannot be read."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        headers = list(pd.read_excel(path, sheet_name=sheet or 0, nrows=0).columns)
-    elif path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-        headers = pq.read_schema(path).names
-    else:
-        with open(path, encoding=detect_encoding(path).replace("utf-8", "utf-8-sig"), errors="replace") as fh:
-            headers = next(csv.reader(fh), [])
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            headers = list(pd.read_excel(path, sheet_name=sheet or 0, nrows=0).columns)
+        elif path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+            headers = pq.read_schema(path).names
+        else:
+            with open(path, encoding=detect_encoding(path).replace("utf-8", "utf-8-sig"), errors="replace") as fh:
+                headers = next(csv.reader(fh), [])
+    except ImportRefused:
+        raise
+    except Exception as e:                  # the same Chinese reason the import itself gives, never a traceback
+        raise ImportRefused(read_error_message(e, path)) from None
     mapping = Mapping.load(mapping_path)
     best, best_score = None, 0
     for kind in KINDS.values():
@@ -777,6 +931,7 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
             continue
         prepared.append(prep)
         results.append(prep.result)
+    _cross_file_duplicates(con, prepared)
     if len(prepared) < len(results) or dry_run:   # a file refused as a whole: store nothing at all
         for p in prepared:
             con.execute(f"drop table if exists {p.table}")
@@ -788,6 +943,28 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
             con.execute(f"drop table if exists {p.table}")
             con.execute(f"drop table if exists {p.table}_ok")
     return results
+
+
+def _cross_file_duplicates(con, prepared: list[Prepared]) -> None:
+    """The same key in two files of one import: the later file's row would silently overwrite the earlier one.
+    Each such row of the later file is refused, naming the other file and its row."""
+    for j, later in enumerate(prepared):
+        kind = later.kind
+        join = " and ".join(f"a.{_q(k)} = b.{_q(k)}" for k in kind.key)
+        key_label = "、".join(_label(kind, k) for k in kind.key)
+        found = []
+        for earlier in prepared[:j]:
+            rows = con.execute(
+                f"select b._row, cast(b.{_raw(kind.col(kind.key[0]))} as varchar), min(a._row) "
+                f"from {earlier.table} a join {later.table} b on {join} group by all order by 1").fetchall()
+            found += [{"file": later.result.file, "row": row, "column": _label(kind, kind.key[0]), "value": value,
+                       "message": f"{key_label} 与同一次导入的文件 {earlier.result.file} 第 {first} 行重复"}
+                      for row, value, first in rows if row not in later.invalid_rows]
+        if found:
+            res = later.result
+            res.errors = pd.concat([res.errors, pd.DataFrame(found)], ignore_index=True)[ERROR_COLUMNS]
+            later.invalid_rows |= {f["row"] for f in found}
+            res.rows_refused = len(later.invalid_rows)
 
 
 def errors_frame(results: list[ImportResult], chinese: bool = True) -> pd.DataFrame:
@@ -814,28 +991,63 @@ def ingest_boundaries(con, path, coords_default: str = "wgs84", key: str | None 
 
     path = Path(path)
     res = ImportResult(file=path.name, kind="boundaries", sha256=sha256_of(path))
+    def refuse(message: str) -> ImportResult:
+        res.errors = pd.DataFrame([{"file": path.name, "row": None, "column": None, "value": None,
+                                    "message": message}])
+        return res
+
     try:
         doc = json.loads(path.read_text(encoding=detect_encoding(path).replace("utf-8", "utf-8-sig")))
-    except (ValueError, UnicodeDecodeError) as e:
-        res.errors = pd.DataFrame([{"file": path.name, "row": None, "column": None, "value": None,
-                                    "message": f"不是有效的 GeoJSON：{e}"}])
-        return res
-    features = doc if isinstance(doc, list) else doc.get("features", [doc] if doc.get("type") == "Feature" else [])
+    except ImportRefused as e:
+        return refuse(str(e))
+    except json.JSONDecodeError as e:
+        return refuse(f"不是有效的 GeoJSON：第 {e.lineno} 行第 {e.colno} 列附近格式错误。")
+    except (ValueError, UnicodeDecodeError):
+        return refuse("不是有效的 GeoJSON：文件不是 UTF-8/GBK 编码的文本。")
+    except RecursionError:
+        return refuse("不是有效的 GeoJSON：嵌套层数过多。")
+    kinds_zh = {str: "文字", int: "数字", float: "数字", bool: "真假值", type(None): "空值 null", list: "数组",
+                dict: "对象"}
+    if isinstance(doc, list):
+        features = doc
+    elif isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif isinstance(doc, dict) and isinstance(doc.get("features"), list):
+        features = doc["features"]
+    elif isinstance(doc, dict) and "features" in doc:
+        return refuse(f"GeoJSON 的 features 应为要素数组，实际为{kinds_zh.get(type(doc['features']), '其他')}。")
+    else:
+        return refuse("GeoJSON 顶层应为 FeatureCollection（含 features 数组）或要素数组，实际为"
+                      f"{kinds_zh.get(type(doc), '其他')}。")
     res.rows_in_file = len(features)
     known = {r[0] for r in con.execute("select grid_id from grids").fetchall()}
-    rows, problems = [], []
+    rows, problems, seen = [], [], {}
     for n, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict):
+            problems.append({"row": n, "column": None, "value": str(feat)[:80],
+                             "message": f"要素应为 Feature 对象，实际为{kinds_zh.get(type(feat), '其他')}"})
+            continue
         props = feat.get("properties") or {}
-        grid_id = next((str(props[k]) for k in ((key,) if key else BOUNDARY_KEYS) if props.get(k) is not None), None)
-        where = {"row": n, "column": "properties." + (key or "grid_id"), "value": grid_id}
+        if not isinstance(props, dict):
+            problems.append({"row": n, "column": "properties", "value": str(props)[:80],
+                             "message": f"properties 应为对象，实际为{kinds_zh.get(type(props), '其他')}"})
+            continue
+        raw_id = next((props[k] for k in ((key,) if key else BOUNDARY_KEYS) if props.get(k) is not None), None)
+        grid_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
+        where = {"row": n, "column": "properties." + (key or "grid_id"), "value": grid_id or
+                 (None if raw_id is None else str(raw_id)[:80])}
         if grid_id is None:
-            problems.append({**where, "message": "要素缺少网格编码属性（grid_id / 网格编码）"})
+            problems.append({**where, "message": "要素缺少网格编码属性（grid_id / 网格编码），或编码不是文字/数字"})
             continue
         if grid_id not in known:
             problems.append({**where, "message": "网格编码在网格表中不存在（请先导入网格）"})
             continue
+        if grid_id in seen:
+            problems.append({**where, "message": f"同一网格在第 {seen[grid_id]} 个要素已有边界（每个网格一个边界）"})
+            continue
+        seen[grid_id] = n
         try:
-            geom = parse_geometry(json.dumps(feat.get("geometry")))
+            geom = parse_geometry(json.dumps(feat.get("geometry"), allow_nan=True))
         except ValueError as e:
             problems.append({**where, "column": "geometry", "message": str(e)})
             continue

@@ -375,3 +375,216 @@ def test_nobody_can_lock_the_admin_out_for_good(tmp_path):
     assert "已临时锁定" in accounts.throttled(cfg, "admin", "10.9.9.9", store_path=db)
     assert accounts.throttled(cfg, "admin", "192.168.1.5", store_path=db) is None
     assert _cli("unlock", "--user", "nobody", "--db", db).returncode == 2
+
+
+# --------------------------------------------------------------------------------------------- 10. rules
+
+def _id_with_check(first17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+
+
+@pytest.fixture
+def base(con, tmp_path):
+    """Grids and workers of tests/fixtures.py in a fresh store."""
+    from data import ingest
+
+    for kind in ("grids", "workers"):
+        assert ingest.ingest_files(con, kind, [fixtures.write(kind, tmp_path / f"{kind}.csv")])[0].stored
+    return con
+
+
+E = {e["event_id"]: e for e in fixtures.EVENTS}
+R = {r["case_id"]: r for r in fixtures.RELIEF}
+
+
+@pytest.mark.parametrize("kind,row,column,fragment", [
+    ("events", {**E["E02"], "tier": "一般"}, "tier", "纠纷等级只适用于矛盾纠纷"),                 # a hazard with a tier
+    ("events", {**E["E01"], "outcome": None}, "outcome", "已结案的矛盾纠纷须填写办理结果"),
+    ("events", {**E["E01"], "due_at": "2025-08-31 09:00"}, "due_at", "办理时限早于上报时间"),
+    ("events", {**E["E02"], "satisfaction": "满意"}, "satisfaction", "未结案的事件不能有满意度评价"),
+    ("relief", {**R["R01"], "id_number": _id_with_check("62080219900230123")}, "id_number", "出生日期不存在"),
+    ("relief", {**R["R01"], "id_number": _id_with_check("62080220991231123")}, "id_number", "出生日期不存在"),
+    ("relief", {**R["R01"], "amount_yuan": "1500.555"}, "amount_yuan", "金额最多两位小数"),
+    ("events", {**E["E01"], "event_id": "E\u200b01"}, "event_id", "看不见的字符"),
+    ("events", {**E["E01"], "grid_id": "G01\ufeff"}, "grid_id", "看不见的字符"),
+    ("relief", {**R["R01"], "case_id": "R\x0001"}, "case_id", "看不见的字符"),
+])
+def test_rules_refuse_inconsistent_rows(base, tmp_path, kind, row, column, fragment):
+    from data import ingest
+
+    before = store.content_checksum(base, kind)
+    res = ingest.ingest_files(base, kind, [fixtures.write(kind, tmp_path / "x.csv", rows=[row])])[0]
+    assert not res.stored
+    hits = res.errors[res.errors["message"].str.contains(fragment)]
+    assert hits[["row", "column"]].values.tolist() == [[2, column]], res.errors.to_string()
+    assert store.content_checksum(base, kind) == before
+
+
+def test_amounts_with_two_decimals_are_stored_exactly(base, tmp_path):
+    from data import ingest
+
+    rows = [{**R["R01"], "amount_yuan": "1500.50"}, {**R["R02"], "amount_yuan": "0.07"}]
+    assert ingest.ingest_files(base, "relief", [fixtures.write("relief", tmp_path / "r.csv", rows=rows)])[0].stored
+    got = base.execute("select case_id, amount_yuan::varchar from relief order by 1").fetchall()
+    assert got == [("R01", "1500.50"), ("R02", "0.07")]
+
+
+def test_same_key_in_two_files_of_one_import_names_both(base, tmp_path):
+    from data import ingest
+
+    a = fixtures.write("events", tmp_path / "a.csv", rows=[E["E01"], E["E02"]])
+    b = fixtures.write("events", tmp_path / "b.csv", rows=[E["E03"], {**E["E02"], "outcome": "已整改"}])
+    res = ingest.ingest_files(base, "events", [a, b])
+    assert not any(r.stored for r in res)
+    assert res[1].errors[["row", "column", "value", "message"]].values.tolist() == [
+        [3, "事件编号", "E02", "事件编号 与同一次导入的文件 a.csv 第 3 行重复"]]
+    assert base.execute("select count(*) from events").fetchall()[0][0] == 0
+
+
+# --------------------------------------------------------------------------------------------- 8. GeoJSON and tracks
+
+SQUARE = [[106.68, 35.54], [106.69, 35.54], [106.69, 35.55], [106.68, 35.55], [106.68, 35.54]]
+
+
+def _feature(coords_, grid="G01", props=None):
+    return {"type": "Feature", "properties": props if props is not None else {"grid_id": grid},
+            "geometry": {"type": "Polygon", "coordinates": [coords_]}}
+
+
+def _fc(*features):
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+@pytest.mark.parametrize("doc,fragment", [
+    ("a string", "顶层应为 FeatureCollection"),
+    ({"type": "FeatureCollection", "features": None}, "features 应为要素数组"),
+    (_fc("a string feature"), "要素应为 Feature 对象"),
+    (_fc(_feature(SQUARE, props=["G01"])), "properties 应为对象"),
+    (_fc(_feature(SQUARE, props={"grid_id": ["G01"]})), "缺少网格编码属性"),
+    (_fc(_feature([[1e308, 35.54], [-1e308, 35.54], [106.69, 35.55], [1e308, 35.54]])), "坐标超出范围"),
+    (_fc(_feature([[y, x] for x, y in SQUARE])), "经度和纬度似乎颠倒了"),
+    (_fc(_feature([[11875000.0, 4235000.0], [11876000.0, 4235000.0], [11876000.0, 4236000.0],
+                   [11875000.0, 4235000.0]])), "EPSG:3857"),
+    (_fc(_feature([[106.68, 35.54], [106.69, 35.55], [106.69, 35.54], [106.68, 35.55], [106.68, 35.54]])),
+     "边界自相交"),
+    (_fc(_feature(SQUARE), _feature(SQUARE)), "同一网格在第 1 个要素已有边界"),
+])
+def test_bad_geojson_is_refused_cleanly(tmp_path, doc, fragment):
+    import json
+
+    db = tmp_path / "s.duckdb"
+    assert _cli("ingest", "--db", db, "--kind", "grids", fixtures.write("grids", tmp_path / "g.csv")).returncode == 0
+    before = os.stat(db).st_mtime_ns
+    (tmp_path / "b.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = _cli("ingest", "--db", db, "--kind", "boundaries", tmp_path / "b.geojson")
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert fragment in out.stderr, out.stderr
+    assert os.stat(db).st_mtime_ns == before
+
+
+@pytest.mark.parametrize("track,fragment", [
+    ("106.680,35.540;nan,35.541", "NaN"),
+    ("106.680,35.540;inf,35.541", "NaN 或无穷大"),
+    ("2.35,48.85;2.36,48.86", "坐标超出范围"),
+    ("35.540,106.680;35.541,106.681", "颠倒"),
+])
+def test_bad_patrol_tracks_are_refused(base, tmp_path, track, fragment):
+    from data import ingest
+
+    row = {**fixtures.PATROLS[0], "track": track}
+    res = ingest.ingest_files(base, "patrols", [fixtures.write("patrols", tmp_path / "p.csv", rows=[row])])[0]
+    assert not res.stored
+    assert res.errors[["row", "column"]].values.tolist() == [[2, "track"]] and fragment in res.errors["message"][0]
+
+
+def test_map_page_survives_bad_stored_geometry(demo_db, tmp_path, monkeypatch):
+    """A store written before these checks may hold ±1e308 or metres: the map skips those shapes."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "old.duckdb"
+    shutil.copy(demo_db, db)
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    gid = con.execute("select grid_id from grids order by grid_id limit 1").fetchall()[0][0]
+    con.execute("update grids set boundary = ? where grid_id = ?",
+                ['{"type":"Polygon","coordinates":[[[1e308,35.5],[-1e308,35.5],[106.7,1e308],[1e308,35.5]]]}', gid])
+    con.execute("update grids set boundary = ? where grid_id in (select grid_id from grids order by grid_id "
+                "limit 1 offset 1)", ['{"type":"Polygon","coordinates":[[[11875000,4235000],[11876000,4235000],'
+                                      '[11876000,4236000],[11875000,4235000]]]}'])
+    con.close()
+    monkeypatch.setenv("GRIDGOV_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["_auth"] = {"username": "admin", "last": time.time()}
+    at.run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.get("deck_gl_json_chart")
+
+
+# --------------------------------------------------------------------------------------------- 9, 11. messages
+
+def _bad_files(tmp_path) -> dict:
+    """The files of the issue: each must be refused with a Chinese reason, no English, no path, no traceback."""
+    good_xlsx = fixtures.write("grids", tmp_path / "good.xlsx", "xlsx").read_bytes()
+    files = {
+        "truncated.xlsx": good_xlsx[: len(good_xlsx) // 2],
+        "csv_named.xls": fixtures.frame("grids").to_csv(index=False).encode("utf-8"),
+        "mixed.csv": fixtures.frame("grids", True).to_csv(index=False).encode("utf-8")
+                     + "G09,九网格,东关街道".encode("gbk") + b",x,1\n",
+    }
+    big5 = fixtures.frame("grids")
+    big5["grid_name"], big5["street"], big5["community"], big5["district"] = "東大街網格", "東關街道", "東大街社區", "崆峒區"
+    files["big5.csv"] = big5.to_csv(index=False).encode("big5")
+    header = "grid_id,grid_name,street,community,households\n"
+    files["huge_cell.csv"] = (header + "G01,a,东关街道,东大街社区,3\nG02,b,东关街道,东大街社区,4\nG03,"
+                              + "x" * 2_500_000 + ",东关街道,东大街社区,5\n").encode("utf-8")
+    files["open_quote.csv"] = (header + 'G01,"abc,东关街道,东大街社区,3\nG02,x,东关街道,东大街社区,4\n').encode("utf-8")
+    return files
+
+
+EXPECTED_REASON = {
+    "truncated.xlsx": "不是有效的 XLSX 文件",
+    "csv_named.xls": "内容却不是 Excel 工作簿",
+    "mixed.csv": "文件编码混杂",
+    "big5.csv": "Big5",
+    "huge_cell.csv": "CSV 第 4 行无法读取",
+    "open_quote.csv": "引号不配对",
+}
+
+
+def test_cli_refusals_are_chinese_without_paths(tmp_path):
+    import re
+
+    db = tmp_path / "s.duckdb"
+    for name, content in _bad_files(tmp_path).items():
+        (tmp_path / name).write_bytes(content)
+        out = _cli("ingest", "--db", db, "--kind", "grids", tmp_path / name)
+        assert out.returncode == 1, (name, out.stderr)
+        assert EXPECTED_REASON[name] in out.stderr, (name, out.stderr)
+        assert "Traceback" not in out.stderr and str(tmp_path) not in out.stderr + out.stdout
+        english = re.findall(r"Error|error|Invalid|zip file|cannot be determined", out.stderr)
+        assert not english, (name, out.stderr)
+    assert _count(db, "grids") == 0                       # the Big5 file was not stored as mojibake
+
+
+def test_import_page_refuses_like_the_cli(demo_db, tmp_path, monkeypatch):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "page.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("GRIDGOV_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["_auth"] = {"username": "admin", "last": time.time()}
+    at.run()
+    at.switch_page("app_pages/data_import.py").run()
+    for name in ("truncated.xlsx", "csv_named.xls", "mixed.csv"):
+        content = _bad_files(tmp_path)[name]
+        at.file_uploader(key="upload").set_value((name, content, "application/octet-stream")).run()
+        assert not at.exception, (name, [e.message for e in at.exception])
+        assert any(EXPECTED_REASON[name] in e.value for e in at.error), (name, [e.value for e in at.error])

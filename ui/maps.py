@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pydeck as pdk
-import shapely
 
 from metrics import geo
 from metrics.config import load_config
@@ -77,9 +76,10 @@ def choropleth_records(shapes: pd.DataFrame, values: pd.DataFrame, metric_id: st
     label = METRICS[metric_id].label
     records = []
     for (_, r), colour in zip(merged.iterrows(), colours):
-        if not r["boundary"]:
+        shape = geo.usable(r["boundary"]) if r["boundary"] else None
+        if shape is None:                   # no boundary, or one that cannot be drawn (non-finite, off the map)
             continue
-        for ring in geo.polygons(shapely.from_geojson(r["boundary"])):
+        for ring in geo.polygons(shape):
             records.append({
                 "polygon": ring, "fill": colour, "grid_id": r["grid_id"], "grid_name": r["grid_name"],
                 "street": r["street"], "community": r["community"], "indicator": label,
@@ -123,7 +123,9 @@ def view_for(bounds) -> pdk.ViewState:
     if bounds is None:
         return pdk.ViewState(longitude=106.68, latitude=35.54, zoom=9)
     x0, y0, x1, y1 = bounds
-    span = max(x1 - x0, (y1 - y0) * 1.4, 1e-3)
+    if not all(math.isfinite(v) for v in bounds):
+        return pdk.ViewState(longitude=106.68, latitude=35.54, zoom=9)
+    span = min(max(x1 - x0, (y1 - y0) * 1.4, 1e-3), 360.0)
     zoom = max(3.0, min(16.0, math.log2(360 / span) + 0.6))
     return pdk.ViewState(longitude=(x0 + x1) / 2, latitude=(y0 + y1) / 2, zoom=zoom, pitch=0)
 
