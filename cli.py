@@ -128,6 +128,7 @@ def _reader(args):
         print(f"数据库不存在：{args.db}", file=sys.stderr)
         return None, None, 2
     scope = None
+    args.personal = None                    # no --user: the operator on the server sees what the store holds
     if args.user:
         from access import accounts
 
@@ -135,11 +136,13 @@ def _reader(args):
         if args.user not in cfg.accounts:
             print(f"未知账户：{args.user}", file=sys.stderr)
             return None, None, 2
-        scope = accounts.user_of(cfg, args.user).scope
+        user = accounts.user_of(cfg, args.user)
+        scope, args.personal = user.scope, user.role.personal
     return store.connect(args.db, read_only=True), Filters(args.date_from, args.date_to, scope=scope), 0
 
 
 def cmd_metrics(args) -> int:
+    from metrics import privacy
     from metrics.compute import compute_many
     from metrics.registry import METRICS
 
@@ -155,6 +158,7 @@ def cmd_metrics(args) -> int:
     keys = [BY_KEYS[args.by]] if args.by else []
     try:
         frames = compute_many(con, ids, filters, keys)
+        frames = privacy.suppress_small(con, frames, filters, keys, args.personal)   # as the pages show them
     except ValueError as e:
         print(str(e), file=sys.stderr)
         return 2
@@ -313,7 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--from", dest="date_from", required=True, type=date.fromisoformat)
         p.add_argument("--to", dest="date_to", required=True, type=date.fromisoformat)
         p.add_argument("--format", choices=("json", "csv"), default="json")
-        p.add_argument("--user", help="limit the output to this account's streets (data/accounts.toml)")
+        p.add_argument("--user", help="show what this account may see (data/accounts.toml): its streets, and small "
+                       "relief counts below street level as <5 unless its role sees personal data")
 
     p = sub.add_parser("metrics", help="计算指标")
     period(p)

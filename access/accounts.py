@@ -29,11 +29,6 @@ class Role:
     def can_publish(self) -> bool:
         return self.admin or self.publish
 
-    @property
-    def small_counts_exact(self) -> bool:
-        """Relief counts under 5 below street level are shown exactly only to roles with personal data."""
-        return self.personal == "full"
-
 
 @dataclass(frozen=True)
 class User:

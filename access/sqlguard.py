@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from metrics import privacy
+
 from .accounts import User
 
 VIEWS = ("grids", "workers", "events", "relief", "patrols", "manual_scores")
@@ -20,13 +22,11 @@ class Refused(Exception):
     pass
 
 
-def _personal(expr: str, kind: str, mode: str) -> str:
-    if mode == "full":
-        return expr
-    if mode == "none":
-        return "cast(null as varchar)"
-    return {"name": f"gg_mask_name({expr})", "phone": f"gg_mask_phone({expr})", "id": f"gg_mask_id({expr})",
-            "text": f"gg_mask_text({expr})"}[kind]
+def _table_sql(table: str, where: str, mode: str) -> str:
+    """A table as a role sees it: every personal column (declared in data/columns.py) as the role may see it."""
+    cols = privacy.PERSONAL.get(table, {})
+    replace = ", ".join(f"{privacy.masked(c, kind, mode)} as {c}" for c, kind in cols.items())
+    return f"select * {f'replace ({replace}) ' if replace else ''}from main.{table} where {where}"
 
 
 def view_sql(user: User) -> dict[str, tuple[str, dict]]:
@@ -34,21 +34,12 @@ def view_sql(user: User) -> dict[str, tuple[str, dict]]:
     scoped = user.scope is not None
     streets = list(user.scope or ())
     in_scope = "list_contains($scope, street)" if scoped else "true"
-    grids_in_scope = f"(select grid_id from main.grids where {in_scope})"
+    grids_in_scope = f"grid_id in (select grid_id from main.grids where {in_scope})"
     m = user.role.personal
     p = {"scope": streets} if scoped else {}
     return {
-        "grids": (f"select * from main.grids where {in_scope}", p),
-        "workers": (f"select * replace ({_personal('name', 'name', m)} as name, {_personal('phone', 'phone', m)} "
-                    f"as phone) from main.workers where grid_id in {grids_in_scope}", p),
-        "events": (f"select * replace ({_personal('description', 'text', m)} as description, "
-                   f"{_personal('reporter_name', 'name', m)} as reporter_name, "
-                   f"{_personal('reporter_phone', 'phone', m)} as reporter_phone) "
-                   f"from main.events where grid_id in {grids_in_scope}", p),
-        "relief": (f"select * replace ({_personal('applicant_name', 'name', m)} as applicant_name, "
-                   f"{_personal('id_number', 'id', m)} as id_number) from main.relief "
-                   f"where grid_id in {grids_in_scope}", p),
-        "patrols": (f"select * from main.patrols where grid_id in {grids_in_scope}", p),
+        "grids": (_table_sql("grids", in_scope, m), p),
+        **{t: (_table_sql(t, grids_in_scope, m), p) for t in ("workers", "events", "relief", "patrols")},
         "manual_scores": ("select * from main.manual_scores where "
                           + ("true" if not scoped else
                              "(level = 'street' and list_contains($scope, unit)) or (level = 'community' and unit in "

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from metrics import explore, labels
+from metrics import explore, labels, privacy
 from metrics.registry import METRICS, SOURCES
 from access import sqlguard
 from ui import auth
@@ -96,21 +96,13 @@ with tab_pivot:
         else:
             out = data.explore_aggregate(name, f, group_by, measure, column, col_filters)
             value_label = explore.MEASURES[measure] + (f"·{L.get(column, column)}" if column else "")
+    except privacy.SmallGroups as e:          # relief below street level: counts only (metrics/privacy.py)
+        st.info(str(e))
+        st.stop()
     except ValueError as e:
         st.error(f"无法计算：{e}")
         st.stop()
 
-    # relief below street level: small counts could identify a household, so roles without personal-data access
-    # see counts under 5 as "<5" (as on the relief page) and no sums or means over such small groups
-    small_groups = (name == "relief" and user.role.personal != "full"
-                    and any(g in ("community", "grid_id") for g in group_by))
-    if small_groups and not out.empty:
-        if measure == "count" or (measure.startswith("ind:") and METRICS[measure[4:]].unit == "count"):
-            out["value"] = [f"<{5}" if not fmt.is_missing(v) and 0 < float(v) < 5 else v for v in out["value"]]
-            out = out.drop(columns=[c for c in ("numerator", "denominator") if c in out])
-        else:
-            st.info("社会救助按社区或网格分组时只提供计数（小于 5 显示为“<5”），以免小数目识别到户。")
-            st.stop()
     if out.empty or (not group_by and fmt.is_missing(out.iloc[0]["value"]) and measure != "count"):
         ui.empty("所选范围内没有数据。")
     else:

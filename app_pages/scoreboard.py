@@ -8,7 +8,7 @@ import streamlit as st
 
 from metrics.config import load_config
 from metrics.registry import METRICS
-from metrics.score import ITEM_BY_ID, ITEM_IDS
+from metrics.score import ITEM_BY_ID, ITEM_IDS, honour_lists
 from ui import auth
 from ui import components as ui
 from ui.bulletin import bulletin_html
@@ -181,9 +181,8 @@ published.publish_panel(street_scope.with_(streets=()), lambda b: st.dataframe(r
 
 if f.scope is not None:
     st.caption("排名只在您的权限范围内计算；全区排名以区级通报为准。")
-n = 1 if len(board) <= 4 else 3
-scored = board.dropna(subset=["score"])
-red, black = st.columns(2) if len(scored) >= 2 else (None, None)
+top, bottom = honour_lists(board)
+red, black = st.columns(2) if len(top) else (None, None)
 
 
 def honour_list(title: str, rows: pd.DataFrame, colour: str) -> None:
@@ -196,9 +195,9 @@ def honour_list(title: str, rows: pd.DataFrame, colour: str) -> None:
 
 if red is not None:
     with red:
-        honour_list("红榜（前列）", scored.head(n), "#c0392b")
+        honour_list("红榜（前列）", top, "#c0392b")
     with black:
-        honour_list("黑榜（末位）", scored.tail(n).iloc[::-1], "#2c3e50")
+        honour_list("黑榜（末位）", bottom, "#2c3e50")
 
 tab_explain, tab_comm, tab_hist, tab_whatif = st.tabs(["得分解读", "社区排名", "排名走势", "权重模拟（不保存）"])
 

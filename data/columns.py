@@ -71,8 +71,13 @@ class Col:
     max: float | None = None
     values: dict | None = None       # enum: canonical → list of accepted words
     default: str | None = None       # used when the column is absent or the cell empty
-    personal: bool = False
+    mask: str | None = None          # personal data, and how roles without full access see it: name · phone · id ·
+    #                                  text (macros gg_mask_<kind> of sql/views/09_masking.sql; metrics/privacy.py)
     check: str | None = None         # extra rule: id_number
+
+    @property
+    def personal(self) -> bool:
+        return self.mask is not None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -119,14 +124,14 @@ WORKERS = Kind(
     "workers", "网格员", "workers", ("worker_id",),
     (
         Col("worker_id", "网格员编号", (), required=True),
-        Col("name", "姓名", (), personal=True),
+        Col("name", "姓名", (), mask="name"),
         Col("grid_id", "负责网格", ("网格编码",)),
         Col("gender", "性别", (), "enum", values=GENDER),
         Col("birth_year", "出生年份", (), "int", min=1900, max=2100),
         Col("education", "学历"),
         Col("hired_on", "入职日期", (), "date"),
         Col("active", "在岗", ("是否在岗",), "bool", default="是"),
-        Col("phone", "联系电话", ("手机号",), personal=True),
+        Col("phone", "联系电话", ("手机号",), mask="phone"),
     ),
     grid_ref="grid_id",
 )
@@ -154,9 +159,9 @@ EVENTS = Kind(
         Col("department", "承办部门"),
         LON, LAT,
         Col("coord_system", "坐标系", (), "enum", values=COORD_SYSTEM),
-        Col("description", "事件描述", (), personal=True),
-        Col("reporter_name", "上报人", (), personal=True),
-        Col("reporter_phone", "联系电话", (), personal=True),
+        Col("description", "事件描述", (), mask="text"),
+        Col("reporter_name", "上报人", (), mask="name"),
+        Col("reporter_phone", "联系电话", (), mask="phone"),
     ),
     grid_ref="grid_id",
     order=("reported_at", "registered_at", "dispatched_at", "handled_at", "closed_at", "evaluated_at"),
@@ -177,8 +182,8 @@ RELIEF = Kind(
         Col("paid_at", "发放日期", (), "date"),
         Col("status", "状态", (), "enum", values=RELIEF_STATUS),
         Col("newly_enrolled", "新纳入", (), "bool"),
-        Col("applicant_name", "申请人", (), personal=True),
-        Col("id_number", "身份证号", (), personal=True, check="id_number"),
+        Col("applicant_name", "申请人", (), mask="name"),
+        Col("id_number", "身份证号", (), mask="id", check="id_number"),
     ),
     grid_ref="grid_id",
     order=("applied_at", "approved_at", "paid_at"),

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import privacy
 from .compute import Filters
 from .filters import build_where, in_list
 from .registry import SOURCES
 
-# Columns that hold personal data: never offered in the explorer or its exports.
-PERSONAL = {"description", "reporter_name", "reporter_phone", "applicant_name", "id_number", "name", "phone"}
+# Columns that hold personal data (declared with their mask kind in data/columns.py): never offered as filters or
+# group-bys; shown in the record list only as the role allows.
+PERSONAL = privacy.PERSONAL_NAMES
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,6 @@ COLUMN_LABELS = {
     "has_active_worker": "配备网格员", "lon": "经度", "lat": "纬度", "updated_at": "更新时间",
     "count": "记录数", "value": "数值",
 }
-# Personal columns per dataset and how each is masked (SQL macros in sql/views/09_masking.sql).
-PERSONAL_COLUMNS = {"events": {"description": "text", "reporter_name": "name", "reporter_phone": "phone"},
-                    "relief": {"applicant_name": "name", "id_number": "id"}}
 COLUMN_LABELS.update({"description": "事件描述", "reporter_name": "上报人", "reporter_phone": "联系电话",
                       "applicant_name": "申请人", "id_number": "身份证号"})
 
@@ -84,10 +83,7 @@ def personal_select(dataset: str, mode: str) -> list[str]:
     """The personal columns a role sees: none, masked, or as stored."""
     if mode == "none":
         return []
-    cols = PERSONAL_COLUMNS.get(dataset, {})
-    if mode == "full":
-        return list(cols)
-    return [f"gg_mask_{kind}({c}) as {c}" for c, kind in cols.items()]
+    return [f"{privacy.masked(c, kind, mode)} as {c}" for c, kind in privacy.PERSONAL.get(dataset, {}).items()]
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,16 @@ def scores(con, filters: Filters, level: str = "street", cfg: Config | None = No
     return rank(df)
 
 
+def honour_lists(board: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """红榜 (the best, first) and 黑榜 (the worst, worst first) of a ranking: one unit each when at most four units
+    have a score, else three, never the same unit on both; no lists under two scored units."""
+    scored = board.dropna(subset=["score"])
+    if len(scored) < 2:
+        return scored.head(0), scored.head(0)
+    n = 1 if len(scored) <= 4 else min(3, len(scored) // 2)
+    return scored.head(n), scored.tail(n).iloc[::-1]
+
+
 def composite(items: dict, weights: dict) -> float | None:
     """Weighted mean of the items that have a value, weights renormalised over them; two decimals."""
     have = [(weights.get(i, 0.0), items.get(i)) for i in ITEM_IDS if items.get(i) is not None]

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from metrics.score import ITEM_BY_ID, ITEM_IDS
+from metrics.score import ITEM_BY_ID, ITEM_IDS, honour_lists
 
 from . import format as fmt
 
@@ -46,10 +46,9 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
                     f"<td>{'—' if fmt.is_missing(ch) else f'{ch:+.2f}'}</td>"
                     f"<td>{'—' if fmt.is_missing(rc) or rc == 0 else (f'上升{int(rc)}' if rc > 0 else f'下降{-int(rc)}')}</td>"
                     + "".join(f"<td>{_cell(r[i])}</td>" for i in ITEM_IDS) + "</tr>")
-    scored = board.dropna(subset=["score"])
-    n = 1 if len(scored) <= 4 else 3
-    red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(scored.head(n)["unit"], scored.head(n)["score"]))
-    black = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(scored.tail(n)["unit"][::-1], scored.tail(n)["score"][::-1]))
+    top, bottom = honour_lists(board)
+    red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(top["unit"], top["score"]))
+    black = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(bottom["unit"], bottom["score"]))
     leaders = []
     for i in ITEM_IDS:
         col = board[["unit", i]].dropna()
@@ -64,8 +63,8 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
 <h2>一、综合排名</h2>
 <table><tr>{head}</tr>{''.join(rows)}</table>
 <h2>二、红黑榜</h2>
-<p><b>红榜：</b>{html.escape(red) if len(scored) >= 2 else '—'}</p>
-<p><b>黑榜：</b>{html.escape(black) if len(scored) >= 2 else '—'}</p>
+<p><b>红榜：</b>{html.escape(red) if len(top) else '—'}</p>
+<p><b>黑榜：</b>{html.escape(black) if len(top) else '—'}</p>
 <h2>三、分项领先</h2>
 <table><tr><th>分项</th><th>领先单位</th><th>得分</th><th>计算方法</th></tr>{''.join(leaders)}</table>
 <p class="note">说明：综合得分为各分项得分按权重（{html.escape(stated)}）的加权平均；无数据的分项不计入，权重按其余分项重新归一。

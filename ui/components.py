@@ -6,7 +6,7 @@ import html
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import labels
+from metrics import labels, privacy
 from metrics.registry import METRICS
 from metrics.status import COLOURS, status
 
@@ -40,6 +40,10 @@ def card(metric_id: str, value, numerator, denominator, previous=None, trend=Non
     """An indicator card: value, 蓝/黄/红 against its target, change vs the previous period, a sparkline,
     and what the value stands on (numerator / denominator) in its help and foot."""
     m = METRICS[metric_id]
+    if isinstance(value, str):                  # suppressed: a small relief count shown as "<5" (metrics/privacy.py)
+        with st.container(border=True):
+            st.metric(m.label, value, help=privacy.SMALL_HELP)
+        return
     state = status(metric_id, None if fmt.is_missing(value) else value)
     with st.container(border=True):
         st.html(f"<div style='display:flex;justify-content:space-between;align-items:center'>"

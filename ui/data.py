@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import dims, score
-from metrics.compute import Filters, compute, compute_many
+from metrics import dims, privacy, score
+from metrics.compute import Filters, compute_many
 from metrics.config import load_config
 
 from .conn import cursor, version
@@ -14,13 +14,14 @@ from .conn import cursor, version
 TTL = 600
 
 
-@st.cache_data(ttl=TTL, max_entries=1024, show_spinner=False)
-def _metric(store_version, metric_id: str, filters: Filters, group_by: tuple) -> pd.DataFrame:
-    return compute(cursor(), metric_id, filters, list(group_by))
+def _personal_mode() -> str:
+    user = st.session_state.get("_user")
+    return user.role.personal if user is not None else "none"
 
 
 def metric(metric_id: str, filters: Filters, group_by=()) -> pd.DataFrame:
-    return _metric(version(), metric_id, filters, tuple(group_by))
+    """One indicator, small relief counts suppressed for the signed-in role (metrics/privacy.py)."""
+    return metrics([metric_id], filters, group_by)[metric_id]
 
 
 @st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
@@ -29,7 +30,9 @@ def _metrics(store_version, ids: tuple, filters: Filters, group_by: tuple) -> di
 
 
 def metrics(ids, filters: Filters, group_by=()) -> dict:
-    return _metrics(version(), tuple(ids), filters, tuple(group_by))
+    """Several indicators, small relief counts suppressed for the signed-in role (metrics/privacy.py)."""
+    frames = _metrics(version(), tuple(ids), filters, tuple(group_by))
+    return privacy.suppress_small(cursor(), frames, filters, group_by, _personal_mode())
 
 
 def totals(ids, filters: Filters) -> dict:
@@ -145,8 +148,13 @@ def _explore_aggregate(store_version, dataset, filters, group_by, measure, colum
 
 
 def explore_aggregate(dataset: str, filters: Filters, group_by, measure: str, column, column_filters: dict):
+    """The explorer's aggregate; relief below street level for a masked role: counts only, small ones as "<5"."""
     frozen = _freeze(column_filters)
-    return _explore_aggregate(version(), dataset, filters, tuple(group_by), measure, column, frozen)
+    below = dataset == "relief" and privacy.small_groups_apply(group_by, filters, _personal_mode())
+    if below and measure != "count":
+        raise privacy.SmallGroups(privacy.SMALL_REFUSAL)
+    out = _explore_aggregate(version(), dataset, filters, tuple(group_by), measure, column, frozen)
+    return privacy.suppress_small_counts(out) if below else out
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)

@@ -18,6 +18,8 @@ def is_missing(v) -> bool:
 
 
 def number(v, decimals: int = 0) -> str:
+    if isinstance(v, str):          # a figure already shown as text, e.g. a suppressed small count "<5"
+        return v
     if is_missing(v):
         return DASH
     return f"{float(v):,.{decimals}f}"
@@ -29,6 +31,8 @@ def pct(v, decimals: int = 1) -> str:
 
 def value(metric_id: str, v) -> str:
     """An indicator value as the UI shows it, by the indicator's unit."""
+    if isinstance(v, str):          # a suppressed small count "<5" (metrics/privacy.py)
+        return v
     if is_missing(v):
         return DASH
     unit = METRICS[metric_id].unit if metric_id in METRICS else "count"
