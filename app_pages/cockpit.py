@@ -1,10 +1,10 @@
 """驾驶舱: headline indicators against targets, trends, and the comparison one level down, with drill-down."""
-from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics import periods
 from metrics.config import load_config
 from metrics.registry import METRICS, SOURCES
 from metrics.status import COLOURS, status
@@ -24,11 +24,8 @@ LEVEL_NAME = {"street": "街道", "community": "社区", "grid": "网格"}
 
 
 def trend_filters(f):
-    """The 12 months that end with the period's month."""
-    y, m = f.date_to.year, f.date_to.month - 11
-    while m <= 0:
-        y, m = y - 1, m + 12
-    return f.with_(date_from=date(y, m, 1))
+    """The 12 months that end with the period's month (metrics/periods)."""
+    return f.with_(date_from=periods.months_back(f.date_to, 12)[0][0])
 
 
 def monthly(metric_id: str) -> bool:

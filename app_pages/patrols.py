@@ -47,17 +47,25 @@ else:
     st.plotly_chart(ui.style(fig, f"共 {len(pivot)} 个网格 × {pivot.shape[1]} 周；红色为未达标",
                              height=min(4000, max(400, 14 * len(pivot) + 120))), key="heat")
 
-    short = heat.groupby(["grid_id", "street", "community"], as_index=False).agg(
-        weeks=("week", "count"), met=("met", "sum"), patrols=("patrols", "sum"),
-        key_persons=("key_persons", "max"), visits=("key_person_visits", "sum"))
-    short["rate"] = short["met"] / short["weeks"]
-    short = short[short["rate"] < 1].sort_values(["rate", "patrols"])
+    # the grids below 100% compliance, by the registered indicators (not re-derived here)
+    by_grid = data.metrics(["patrol_compliance_rate", "patrols_per_grid_week", "key_person_visit_rate"], f,
+                           ["grid_id"])
+    short = by_grid["patrol_compliance_rate"].rename(columns={"value": "rate", "numerator": "met",
+                                                               "denominator": "weeks"})
+    short = short.merge(by_grid["patrols_per_grid_week"][["grid_id", "numerator"]].rename(
+        columns={"numerator": "patrols"}), on="grid_id", how="left")
+    short = short.merge(by_grid["key_person_visit_rate"][["grid_id", "value"]].rename(
+        columns={"value": "visit_rate"}), on="grid_id", how="left")
+    short = short.merge(order.reset_index(), on="grid_id", how="inner")
+    short = short[pd.to_numeric(short["rate"], errors="coerce") < 1].sort_values(["rate", "patrols"])
     st.subheader(f"未达标网格（{len(short)} 个）")
     st.dataframe(pd.DataFrame({
         "网格": [names.get(g, g) for g in short["grid_id"]], "网格编码": short["grid_id"], "街道": short["street"],
         "社区": short["community"], "达标周数": [f"{int(m)} / {int(w)}" for m, w in zip(short["met"], short["weeks"])],
-        "巡查次数": short["patrols"].astype(int), "重点人员": short["key_persons"].astype(int),
-        "走访重点人员次数": short["visits"].astype(int)}), hide_index=True, height=320)
+        "巡查达标率": [fmt.value("patrol_compliance_rate", v) for v in short["rate"]],
+        "巡查次数": [fmt.number(v) for v in short["patrols"]],
+        "重点人员走访率": [fmt.value("key_person_visit_rate", v) for v in short["visit_rate"]]}),
+        hide_index=True, height=320)
 
 st.subheader("网格员工作量")
 wa = data.query("worker_activity", f)

@@ -58,14 +58,15 @@ else:
             st.plotly_chart(ui.style(fig, "发放金额构成"), key="amount_pie")
 
 st.subheader("按月")
-bm = data.query("relief_by_month", f)
+bm = data.metric("relief_households", f, ["month", "programme"])    # the registered indicator, by month
+bm = bm[pd.to_numeric(bm["value"], errors="coerce").fillna(1) != 0]                   # "<5" stays
 if bm.empty:
     ui.empty("本期无获批救助。")
 else:
     fig = go.Figure()
     for prog, g in bm.groupby("programme"):
-        fig.add_trace(go.Bar(x=[fmt.month_label(m) for m in g["month"]], y=g["households"],
-                             name=labels.PROGRAMME.get(prog, prog)))
+        fig.add_trace(go.Bar(x=[fmt.month_label(m) for m in g["month"]],
+                             y=pd.to_numeric(g["value"], errors="coerce"), name=labels.PROGRAMME.get(prog, prog)))
     fig.update_layout(barmode="stack")
     if not below_street:
         st.plotly_chart(ui.style(fig, "各月获批户数（按申请月份）"), key="by_month")

@@ -39,11 +39,6 @@ class Snapshot:
     def scored(self) -> pd.DataFrame:
         return self.board.dropna(subset=["score"])
 
-    @property
-    def honour_n(self) -> int:
-        """How many units the 红榜 and 黑榜 name: 1 of up to 4 units, else 3."""
-        return 1 if len(self.scored) <= 4 else 3
-
     def leaders(self) -> list[tuple[str, str, float]]:
         """(item id, unit, value) of the best unit of each item that has values."""
         out = []

@@ -45,6 +45,3 @@ def patrol_heat(con, filters: Filters) -> pd.DataFrame:
 def worker_activity(con, filters: Filters) -> pd.DataFrame:
     return run(con, "worker_activity", filters)
 
-
-def relief_by_month(con, filters: Filters) -> pd.DataFrame:
-    return run(con, "relief_by_month", filters)

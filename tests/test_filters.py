@@ -97,15 +97,6 @@ def test_every_named_query_gives_the_rows_the_metrics_give(mcon, narrowing):
     platform = compute(mcon, "platform_use_rate", f)
     assert int(act["active_days"].sum()) == int(platform["numerator"][0] if platform["denominator"][0] else 0)
 
-    # relief_by_month: households, persons and amount of the relief indicators by month and programme
-    relief = queries.relief_by_month(mcon, f)
-    for metric, col in (("relief_households", "households"), ("relief_persons", "persons"),
-                        ("relief_amount_yuan", "amount_yuan")):
-        want = {k: v for k, v in _by(compute(mcon, metric, f, ["month", "programme"]), ["month", "programme"],
-                                     "value").items() if v}
-        got = {(r["month"], r["programme"]): r[col] for _, r in relief.iterrows() if r[col]}
-        assert got == pytest.approx(want), (narrowing, metric)
-
     # patrol_tracks (the period is one day): never a patrol the patrol count leaves out
     tracks = geo.patrol_tracks(mcon, f, date(2025, 9, 1))
     one_day = compute(mcon, "patrols_per_grid_week", f.with_(date_from=date(2025, 9, 1), date_to=date(2025, 9, 1)))

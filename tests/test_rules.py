@@ -1,9 +1,14 @@
-"""Rules that pages used to re-derive, now in metrics/ and shared: the 红黑榜 size."""
+"""Rules that pages used to re-derive, now in metrics/ and shared (the 红黑榜 size), and the pages' one cache."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from metrics.score import honour_lists, rank
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _board(scores):
@@ -19,3 +24,25 @@ def test_honour_lists_size_and_no_overlap():
     assert list(top["unit"]) == ["U0", "U1", "U2"] and list(bottom["unit"]) == ["U6", "U5", "U4"]
     top, bottom = honour_lists(_board([90, None]))                  # under two scored: no lists
     assert top.empty and bottom.empty
+
+
+def test_cache_key_holds_the_scoring_configuration(tmp_path, monkeypatch):
+    """Editing data/scoring.toml changes the values at once, not minutes later when the cache expires."""
+    from datetime import date
+
+    from metrics.compute import Filters
+    from tests import metric_fixture
+    from ui import data
+
+    metric_fixture.build(tmp_path / "m.duckdb", tmp_path).close()
+    scoring = tmp_path / "scoring.toml"
+    text = (ROOT / "data" / "scoring.toml").read_text(encoding="utf-8")
+    scoring.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GRIDGOV_DB", str(tmp_path / "m.duckdb"))
+    monkeypatch.setenv("GRIDGOV_SCORING", str(scoring))
+    p = Filters(date(2025, 9, 1), date(2025, 9, 14))
+    # grid weeks meeting 3 patrols: A1 week 1, B1 both weeks of six → 0.5; meeting 4: only B1 week 1 → 1/6
+    assert data.metric("patrol_compliance_rate", p)["value"][0] == 0.5
+    scoring.write_text(text.replace("required_patrols_per_week = 3", "required_patrols_per_week = 4"),
+                       encoding="utf-8")
+    assert data.metric("patrol_compliance_rate", p)["value"][0] == pytest.approx(1 / 6)

@@ -245,10 +245,10 @@ def bulletin_docx(snap, issued: str) -> bytes:
            ranking_rows(snap), 9)
 
     _para(doc, "二、红黑榜", 14, True, name=TITLE_FONT)
-    sc, n = snap.scored, snap.honour_n
-    if len(sc) >= 2:
-        red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(sc.head(n)["unit"], sc.head(n)["score"]))
-        black = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(sc.tail(n)["unit"][::-1], sc.tail(n)["score"][::-1]))
+    top, bottom = honour_lists(snap.board)
+    if len(top):
+        red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(top["unit"], top["score"]))
+        black = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(bottom["unit"], bottom["score"]))
     else:
         red = black = fmt.DASH
     _para(doc, f"红榜：{red}", 12)
