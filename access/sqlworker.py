@@ -161,7 +161,9 @@ def _child(request: dict) -> dict:
     b = request["budget"]
     t0 = time.monotonic()
     db = Path(request["db"])
-    link = db.with_name(f".{db.name}.sql-{os.getpid()}")
+    from data.storefile import reader_link
+
+    link = reader_link(db, "sql")
     try:
         os.link(db, link)                 # the current file, as ui/conn.py opens it (DuckDB caches by path)
         path = link

@@ -100,6 +100,7 @@ def writing(path: str | os.PathLike, wait_seconds: float = 0.0):
         for stale in glob.glob(glob.escape(str(path)) + ".import-*"):   # left by a killed import (we hold the lock)
             if re.fullmatch(r"\d+", stale.rsplit(".import-", 1)[1]):
                 _remove(Path(stale))
+        remove_stale_links(path)
         work = path.with_name(f"{path.name}.import-{os.getpid()}")
         _remove(work)
         if path.exists():
@@ -142,6 +143,30 @@ def writing(path: str | os.PathLike, wait_seconds: float = 0.0):
             _remove(work)
 
 
+def reader_link(path: Path, tag: str) -> Path:
+    """A private name for the store's current file: `.<store>.<tag>-<pid>-<random>` (the pid lets a later import
+    remove the links of processes killed between making and removing them, which would pin an old file)."""
+    return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:12]}")
+
+
+def remove_stale_links(path: Path) -> None:
+    for p in path.parent.glob(f".{glob.escape(path.name)}.*-*-*"):
+        m = re.fullmatch(r"\.(.+)\.(reader|sql)-(\d+)-[0-9a-f]+", p.name)
+        if not m or m.group(1) != path.name:
+            continue
+        try:
+            os.kill(int(m.group(3)), 0)
+            continue                        # its process is alive: it removes the link itself
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
 def open_reader(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     """The store opened read-only (external access off, configuration locked) by its current file."""
     path = Path(path)
@@ -149,7 +174,7 @@ def open_reader(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         with writing(path, wait_seconds=30):
             pass            # creates the schema in a copy and publishes it
     for attempt in range(2):
-        link = path.with_name(f".{path.name}.reader-{uuid.uuid4().hex}")
+        link = reader_link(path, "reader")
         try:
             os.link(path, link)
         except OSError:     # a file system without hard links: open by name (an import then shows after a restart)

@@ -588,3 +588,62 @@ def test_import_page_refuses_like_the_cli(demo_db, tmp_path, monkeypatch):
         at.file_uploader(key="upload").set_value((name, content, "application/octet-stream")).run()
         assert not at.exception, (name, [e.message for e in at.exception])
         assert any(EXPECTED_REASON[name] in e.value for e in at.error), (name, [e.value for e in at.error])
+
+
+# --------------------------------------------------------------------------------------------- adversarial: kills
+
+def test_killed_import_leaves_the_store_whole_and_is_cleaned_up(tmp_path):
+    """kill -9 an import once its copy exists: the store is as it was; the next import removes the leftovers
+    (the copy, and hard links of dead readers that would pin an old file)."""
+    import signal
+
+    db = tmp_path / "s.duckdb"
+    assert _cli("ingest", "--db", db, "--kind", "grids", fixtures.write("grids", tmp_path / "g.csv")).returncode == 0
+    before = os.stat(db)
+    rows = [{**fixtures.WORKERS[0], "worker_id": f"W{i:06d}"} for i in range(20000)]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "ingest", "--db", str(db), "--kind", "workers",
+                             str(fixtures.write("workers", tmp_path / "w.csv", rows=rows))], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    copy = tmp_path / f"s.duckdb.import-{proc.pid}"
+    deadline = time.monotonic() + 60
+    while not copy.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert copy.exists()                       # killed mid-import, its copy left behind
+    after = os.stat(db)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert _count(db, "workers") == 0 and _count(db, "grids") == 4
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".s.duckdb.reader-{dead.pid}-0123456789ab"
+    live = tmp_path / f".s.duckdb.reader-{os.getpid()}-0123456789ab"
+    os.link(db, stale)
+    os.link(db, live)
+    out = _cli("ingest", "--db", db, "--kind", "workers", fixtures.write("workers", tmp_path / "w3.csv"))
+    assert out.returncode == 0, out.stderr
+    assert not copy.exists() and not stale.exists() and live.exists()
+    assert _count(db, "workers") == 3
+
+
+def test_import_page_stores_through_the_copy_and_shows_it(demo_db, tmp_path, monkeypatch):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "page.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("GRIDGOV_DB", str(db))
+    grids_before = _count(db, "grids")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["_auth"] = {"username": "admin", "last": time.time()}
+    at.run()
+    at.switch_page("app_pages/data_import.py").run()
+    row = {**fixtures.GRIDS[0], "grid_id": "NEW-01"}
+    content = fixtures.frame("grids", rows=[row]).to_csv(index=False).encode("utf-8")
+    at.file_uploader(key="upload").set_value(("new.csv", content, "text/csv")).run()
+    at.button(key="imp_commit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("入库 1 行" in s.value for s in at.success), [s.value for s in at.success] + [e.value for e in at.error]
+    assert _count(db, "grids") == grids_before + 1
+    assert not list(tmp_path.glob("page.duckdb.import-*"))
