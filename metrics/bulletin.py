@@ -51,8 +51,9 @@ class Snapshot:
         return out
 
 
-def _event_count(con, f: Filters, first) -> int | None:
-    if not periods.comparable((f.date_from, f.date_to), first):
+def _event_count(con, f: Filters, first=...) -> int | None:
+    """Events reported in the period; for a comparison period (`first` given) None when it starts before the data."""
+    if first is not ... and not periods.comparable((f.date_from, f.date_to), first):
         return None
     return int(compute(con, "event_count", f).iloc[0]["value"] or 0)
 
@@ -84,7 +85,7 @@ def snapshot(con, filters: Filters, level: str = "street", kind: str = "month", 
     else:
         header, board = None, score.scoreboard(con, filters, level, cfg, first_data=first)
     prev, yoy = filters.previous(), filters.year_ago()
-    events = {"now": _event_count(con, filters, first) or 0, "prev": _event_count(con, prev, first),
+    events = {"now": _event_count(con, filters), "prev": _event_count(con, prev, first),
               "yoy": _event_count(con, yoy, first), "prev_period": (prev.date_from, prev.date_to),
               "yoy_period": (yoy.date_from, yoy.date_to)}
     end = rank_history.last_whole_month(filters.date_to)

@@ -276,3 +276,10 @@ def test_printable_html_bulletin_states_the_weights_not_a_path(pcon):
         "item_dispute_mediation": 20, "item_other_work": 10})
     assert "网格员履职 30，信息平台使用 10，基础数据录入 10" in page and "scoring.toml" not in page
     assert "已发布 v1 · 2025年09月15日" in page
+
+
+def test_bulletin_counts_the_period_even_when_it_starts_before_the_first_data(pcon):
+    # August 2025 starts before the first data (R7 applied 2025-08-20): its own events still count (E9 on the 31st);
+    # only its comparisons (July, August 2024) have no value
+    snap = bulletin.snapshot(pcon, Filters(date(2025, 8, 1), date(2025, 8, 31)))
+    assert (snap.events["now"], snap.events["prev"], snap.events["yoy"]) == (1, None, None)
