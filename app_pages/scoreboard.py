@@ -3,7 +3,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.config import load_config
@@ -15,6 +14,7 @@ from ui.bulletin import bulletin_html
 from ui import data
 from ui import filters as flt
 from ui import format as fmt
+from ui import kiosk
 from ui import published
 
 ITEM_LABELS = {i: ITEM_BY_ID[i].label for i in ITEM_IDS}
@@ -28,9 +28,9 @@ def arrow(change, rank=False) -> str:
     return f"+{change:.2f}" if change > 0 else (f"{change:.2f}" if change < 0 else "0.00")
 
 
-def ranking_table(board: pd.DataFrame, unit_label: str) -> pd.DataFrame:
+def ranking_table(board: pd.DataFrame, unit_label: str, district: bool = False) -> pd.DataFrame:
     out = pd.DataFrame({
-        "排名": [fmt.number(r) for r in board["rank"]],
+        "排名": [f"全区第 {fmt.number(r)} 名" if district else fmt.number(r) for r in board["rank"]],
         unit_label: board["unit"],
         "综合得分": [fmt.number(s, 2) for s in board["score"]],
         "较上期": [arrow(c) for c in board["score_change"]],
@@ -52,83 +52,56 @@ def kiosk_filters():
     return Filters(d_from, d_to, scope=user.scope)
 
 
-KIOSK_CSS = """
-<style>
-.stApp {background: #0b1d33;}
-.stApp, .stApp p, .stApp h1, .stApp h2, .stApp span, .stApp div {color: #f4f7fb;}
-.block-container {padding-top: 1.2rem; max-width: 100% !important;}
-.gg-k-title {font-size: 3.2rem; font-weight: 800; letter-spacing: 0.1rem;}
-.gg-k-sub {font-size: 1.5rem; color: #b9c7d8 !important;}
-table.gg-k {width: 100%; border-collapse: collapse; font-size: 2.3rem;}
-table.gg-k th {font-size: 1.5rem; color: #b9c7d8 !important; text-align: center; border-bottom: 3px solid #35506f;
-               padding: 0.6rem;}
-table.gg-k td {text-align: center; padding: 1.1rem 0.4rem; border-bottom: 1px solid #24405f;}
-td.gg-k-rank {font-size: 3.4rem; font-weight: 800; color: #ffd34d !important;}
-td.gg-k-score {font-size: 3.4rem; font-weight: 800;}
-.gg-up {color: #58d68d !important;} .gg-down {color: #ff6b6b !important;}
-</style>
-"""
-
-
-def kiosk_view(view: int, f) -> None:
-    board, header = published.published_board(f, data.scoreboard(f))
-    (_, last), imported = data.span()
-    titles = ["六项综治业务指标 · 街道排名", "分项领先", "综合得分趋势"]
+def kiosk_screens(f) -> list:
+    """The rotation: ranking, the six items (10 units a page), each item's leader, the trend. Each entry builds one
+    complete view; the rotation shows entry (turn mod len)."""
+    live = data.district_board(f) if f.scope is not None else data.scoreboard(f)
+    board, header = published.published_board(f, live)          # the published version where one exists
+    (_, last), _imported = data.span()
     state = published.marker(header) if header else "实时数据（未发布）"
-    st.html(f"<div class='gg-k-title'>{titles[view]}</div><div class='gg-k-sub'>统计期 "
-            f"{fmt.period_label(f.date_from, f.date_to)} · {state} · 数据截至 {last or '—'} · 最近导入 {imported or '—'}</div>")
+    sub = f"统计期 {fmt.period_short(f.date_from, f.date_to)} · {state} · 数据截至 {last or '—'}"
     if board["score"].isna().all():
-        st.html("<div class='gg-k-sub'>本期无可评分数据</div>")
-        return
-    if view == 0:
-        rows = []
-        for _, r in board.iterrows():
-            ch = r["score_change"]
-            cls = "gg-up" if ch is not None and not fmt.is_missing(ch) and ch > 0 else "gg-down"
-            rc = arrow(r["rank_change"], rank=True)
-            rows.append(f"<tr><td class='gg-k-rank'>{fmt.number(r['rank'])}</td><td>{r['unit']}</td>"
-                        f"<td class='gg-k-score'>{fmt.number(r['score'], 2)}</td>"
-                        f"<td class='{cls}'>{arrow(ch)}</td><td>{rc}</td>"
-                        + "".join(f"<td>{fmt.number(r[i], 1)}</td>" for i in ITEM_IDS) + "</tr>")
-        head = "".join(f"<th>{h}</th>" for h in ["名次", "街道", "综合得分", "较上期", "名次变化",
-                                                  *[ITEM_LABELS[i] for i in ITEM_IDS]])
-        st.html(f"<table class='gg-k'><tr>{head}</tr>{''.join(rows)}</table>")
-        from metrics.rank_history import last_whole_month
-        flags = data.rank_flags(data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope))
-        if flags:
-            st.html("<div class='gg-k-sub'>" + "　".join(f"{u}：{t}" for u, ts in flags.items() for t in ts) + "</div>")
-    elif view == 1:
-        cells = []
-        for i in ITEM_IDS:
-            col = board[["unit", i]].dropna()
-            if col.empty:
-                continue
-            top = col.sort_values(i, ascending=False).iloc[0]
-            cells.append(f"<tr><td>{ITEM_LABELS[i]}</td><td class='gg-k-rank'>{top['unit']}</td>"
-                         f"<td class='gg-k-score'>{top[i]:.1f}</td></tr>")
-        st.html("<table class='gg-k'><tr><th>分项</th><th>领先街道</th><th>得分</th></tr>"
-                + "".join(cells) + "</table>")
-    else:
-        from metrics.rank_history import last_whole_month
-        fig = go.Figure()
-        hist = data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope)   # published months as published
-        hist = hist[hist["month"] >= sorted(hist["month"].unique())[-6]]
-        series: dict = {}
-        for _, r in hist.iterrows():
-            series.setdefault(r["unit"], []).append((fmt.month_label(r["month"]), r["score"]))
-        for unit, pts in series.items():
-            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], name=unit, mode="lines+markers",
-                                     line=dict(width=5), marker=dict(size=14)))
-        fig.update_layout(height=760, paper_bgcolor="#0b1d33", plot_bgcolor="#0b1d33",
-                          font=dict(family=ui.FONT, size=26, color="#f4f7fb"),
-                          legend=dict(orientation="h", y=1.08, font=dict(size=28)),
-                          margin=dict(l=40, r=40, t=60, b=40))
-        fig.update_yaxes(gridcolor="#24405f")
-        st.plotly_chart(fig, key="kiosk_trend", config={"displayModeBar": False})
+        return [lambda: st.html(kiosk.message("六项综治业务指标", sub, "本期无可评分数据"))]
+    if f.scope is not None:
+        # street staff: their streets' district ranks, no other street's name or score
+        n = int(live["district_units"].iloc[0])
+        return [lambda: st.html(kiosk.ranking(board, "六项综治业务指标 · 全区排名", sub,
+                                              rank_cell=lambda r: f"全区第 {fmt.number(r['rank'])} 名",
+                                              note=f"全区共 {n} 个街道参加排名")),
+                lambda: st.html(kiosk.items(board, "分项得分", sub))]
+    from metrics.rank_history import last_whole_month
+    flags = data.rank_flags(data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope))
+    note = "　".join(f"{u}：{t}" for u, ts in flags.items() for t in ts)
+    screens = [lambda: st.html(kiosk.ranking(board, "六项综治业务指标 · 街道排名", sub, note=note))]
+    for k in range(0, len(board), kiosk.ROWS_PER_COLUMN):
+        page = board.iloc[k:k + kiosk.ROWS_PER_COLUMN]
+        screens.append(lambda page=page: st.html(kiosk.items(page, "分项得分", sub)))
+    screens.append(lambda: st.html(kiosk.leaders(board, "分项领先", sub)))
+    screens.append(lambda: kiosk_trend(f, sub))
+    return screens
+
+
+def kiosk_trend(f, sub: str) -> None:
+    from metrics.rank_history import last_whole_month
+    hist = data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope)   # published months as published
+    months = sorted(hist["month"].unique())[-6:]
+    hist = hist[hist["month"].isin(months)]
+    series: dict = {}
+    for _, r in hist.sort_values("month").iterrows():
+        series.setdefault(r["unit"], []).append((kiosk.months_short(r["month"]), r["score"]))
+    note = ""
+    if len(series) > 8:             # a legend of 20 lines does not read from the back: the 4 first and 4 last
+        order = list(data.scoreboard(f).dropna(subset=["score"])["unit"])
+        keep = set(order[:4] + order[-4:])
+        series = {u: p for u, p in series.items() if u in keep}
+        note = "（前 4 名与后 4 名）"
+    span = f"{fmt.month_label(months[0])} – {fmt.month_label(months[-1])} · " if months else ""
+    st.plotly_chart(kiosk.trend(series, "综合得分趋势" + note, span + sub),
+                    key="kiosk_trend", theme=None, config={"displayModeBar": False, "staticPlot": True})
 
 
 if flt.kiosk():
-    st.html(KIOSK_CSS)
+    st.html(kiosk.CSS)
     interval = st.query_params.get("every", "15")
 
     @st.fragment(run_every=f"{int(interval) if interval.isdigit() else 15}s")
@@ -137,9 +110,10 @@ if flt.kiosk():
         # falls back to the login page instead of rotating on
         if auth.current_user() is None:
             st.rerun()
-        view = st.session_state.get("_kiosk_view", -1) + 1
-        st.session_state["_kiosk_view"] = view % 3
-        kiosk_view(view % 3, kiosk_filters())
+        screens = kiosk_screens(kiosk_filters())
+        view = (st.session_state.get("_kiosk_view", -1) + 1) % len(screens)
+        st.session_state["_kiosk_view"] = view
+        screens[view]()
 
     rotating()
     st.stop()
@@ -157,7 +131,10 @@ st.caption(f"统计期 {fmt.period_label(f.date_from, f.date_to)} · 较上期�
            f" · 同比对比 {fmt.period_label(yoy.date_from, yoy.date_to)}（对比期早于最早数据时显示“—”） · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
 
 street_scope = f.with_(communities=(), grids=())
-live = data.scoreboard(street_scope.with_(streets=()))
+# street staff see their streets' rank among ALL streets (全区第 2 名，共 3 个街道), never the others' names or scores
+live = (data.district_board(street_scope.with_(streets=())) if f.scope is not None
+        else data.scoreboard(street_scope.with_(streets=())))
+district_units = int(live["district_units"].iloc[0]) if f.scope is not None and not live.empty else None
 if live.empty:
     ui.empty("还没有网格数据，无法评分。请先在“数据导入”导入网格。")
     st.stop()
@@ -165,7 +142,7 @@ if live.empty:
 st.subheader("街道排名")
 board, header = published.banner(street_scope.with_(streets=()), live)      # the published version where one exists
 published.flags_line(street_scope.with_(streets=()))
-st.dataframe(ranking_table(board, "街道"), hide_index=True)
+st.dataframe(ranking_table(board, "街道", district=district_units is not None), hide_index=True)
 b_html, b_word = st.columns([1, 4])
 b_html.download_button(
     "下载排名通报（可打印）",
@@ -180,7 +157,8 @@ with b_word:
 published.publish_panel(street_scope.with_(streets=()), lambda b: st.dataframe(ranking_table(b, "街道"), hide_index=True))
 
 if f.scope is not None:
-    st.caption("排名只在您的权限范围内计算；全区排名以区级通报为准。")
+    st.caption(f"名次为全区排名（全区共 {fmt.number(district_units)} 个街道参加排名）；"
+               "其他街道的名称和得分不向您显示。")
 top, bottom = honour_lists(board)
 red, black = st.columns(2) if len(top) else (None, None)
 
@@ -206,7 +184,10 @@ with tab_explain:
     default = f.streets[0] if f.streets and f.streets[0] in units else units[0]
     unit = st.selectbox("选择街道", units, index=units.index(default), key="explain_unit")
     ex = data.explain(street_scope.with_(streets=()), unit)
-    st.markdown(f"**{unit}** 综合得分 **{fmt.number(ex['score'], 2)}**，第 {fmt.number(ex['rank'])} 名。"
+    rank_words = (f"全区第 {fmt.number(board.set_index('unit').loc[unit, 'rank'])} 名（共 "
+                  f"{fmt.number(district_units)} 个街道）" if district_units is not None
+                  else f"第 {fmt.number(ex['rank'])} 名")
+    st.markdown(f"**{unit}** 综合得分 **{fmt.number(ex['score'], 2)}**，{rank_words}。"
                 "综合得分 = 有得分各项按权重的加权平均（无数据的分项不计，权重按其余分项重新归一）。")
     rows = []
     for it in ex["items"]:

@@ -9,7 +9,16 @@ from ui.conn import cursor
 st.title("数据状态")
 st.caption(f"数据库：{store.default_db_path().name}（DuckDB，只读打开）")
 
+user = st.session_state.get("_user")
 counts = store.table_counts(cursor())
+if user is not None and user.scope is not None:
+    # street staff: the rows of their streets, counted through the same scoped views the SQL tab reads
+    from access.sqlguard import view_sql
+
+    scoped = {name: cursor().execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
+              for name, (sql, params) in view_sql(user).items()}
+    counts = {t: scoped[t] for t in counts if t in scoped}
+    st.caption(f"以下为您权限范围（{'、'.join(user.scope)}）内的数据量。")
 cols = st.columns(4)
 for i, key in enumerate(["grids", "events", "relief", "patrols"]):
     cols[i].metric(labels.TABLES[key], f"{counts[key]:,}")
@@ -20,6 +29,9 @@ st.dataframe(pd.DataFrame({"数据表": [labels.TABLES[t] for t in counts], "表
 
 st.subheader("最近导入")
 history = store.import_history(cursor())
+if user is not None and user.scope is not None:
+    # an import's row counts are the district's: staff see when and what was imported, not how much
+    history = history[[c for c in ("imported_at", "kind", "file_name") if c in history]]
 if history.empty:
     st.info("尚无导入记录。用 `python cli.py demo` 生成演示数据，或 `python cli.py ingest` 导入文件。")
 else:

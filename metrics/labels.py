@@ -42,3 +42,7 @@ GROUP_KEYS = {"street": "街道", "community": "社区", "grid_id": "网格", "m
               "outcome": "办理结果", "age_band": "账龄", "programme": "救助类别"}
 VALUE_MAPS = {"category": CATEGORY, "source": SOURCE, "tier": TIER, "outcome": OUTCOME, "programme": PROGRAMME,
               "status": RELIEF_STATUS}
+
+# the six items in two characters, for the big screen's columns (full names: metrics/score.py ITEMS)
+ITEM_SHORT = {"item_worker_duty": "履职", "item_platform_use": "平台", "item_data_entry": "录入",
+              "item_event_reporting": "上报", "item_dispute_mediation": "调处", "item_other_work": "其他"}

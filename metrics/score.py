@@ -163,6 +163,18 @@ def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None 
     return board
 
 
+def district_board(con, filters: Filters, cfg: Config | None = None, first_data=...) -> pd.DataFrame:
+    """The street ranking as a scoped user may see it: every street of the district is ranked (so 东关 staff read
+    "全区第 2 名" and not "第 1 名" among their own streets), then only the rows inside the scope are kept, with
+    `district_units`, the number of ranked streets. No other street's name or score leaves this function.
+    Without a scope it is the plain scoreboard with `district_units` added."""
+    full = scoreboard(con, filters.with_(scope=None, streets=(), communities=(), grids=()), "street", cfg,
+                      first_data=first_data)
+    ranked = int(full["rank"].notna().sum())
+    mine = full if filters.scope is None else full[full["unit"].isin(filters.scope)]
+    return mine.assign(district_units=ranked).reset_index(drop=True)
+
+
 def explain(con, filters: Filters, unit: str, level: str = "street", cfg: Config | None = None) -> dict:
     """Why a unit has its score: each item's value, weight, share of the composite and its formula's inputs."""
     cfg = cfg or load_config()

@@ -432,3 +432,113 @@ def test_display_link_shows_only_the_kiosk_and_stops_once_revoked(browser, serve
         assert not v.page.get_by_label("密码").count()
     finally:
         v.close()
+
+
+# Every visible text in the main area (HTML and the plotly SVG) with its computed font size and its contrast
+# against the first opaque background behind it (WCAG relative luminance).
+TEXT_METRICS_JS = r"""() => {
+  const rgb = c => (c.match(/[\d.]+/g) || [255, 255, 255]).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const opaque = c => { const m = rgb(c); return c.startsWith('rgb') && (m.length < 4 || m[3] > 0.5); };
+  const bgOf = el => { for (let e = el; e; e = e.parentElement) { const b = getComputedStyle(e).backgroundColor;
+      if (opaque(b)) return b; } return 'rgb(255, 255, 255)'; };
+  const main = document.querySelector('[data-testid="stMain"]');
+  const out = [];
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const t = walker.currentNode, el = t.parentElement;
+    if (!t.textContent.trim() || el.closest('svg') || el.closest('style') || !el.checkVisibility()) continue;
+    const cs = getComputedStyle(el);
+    out.push({text: t.textContent.trim().slice(0, 24), size: parseFloat(cs.fontSize), fg: cs.color, bg: bgOf(el)});
+  }
+  for (const el of main.querySelectorAll('svg text')) {
+    const box = el.getBoundingClientRect();
+    if (!el.textContent.trim() || box.width === 0) continue;
+    const cs = getComputedStyle(el);
+    out.push({text: el.textContent.trim().slice(0, 24), size: parseFloat(cs.fontSize), fg: cs.fill,
+              bg: bgOf(el.closest('[data-testid="stPlotlyChart"]'))});
+  }
+  const ratio = o => { const a = lum(o.fg), b = lum(o.bg); return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+  const m = main, d = document.documentElement;
+  const bottom = Math.max(0, ...[...main.querySelectorAll('.gg-k table, [data-testid="stPlotlyChart"]')]
+      .map(e => e.getBoundingClientRect().bottom));
+  return {texts: out.map(o => ({...o, contrast: Math.round(ratio(o) * 10) / 10})),
+          scroll: [m.scrollHeight - m.clientHeight, d.scrollHeight - d.clientHeight, m.scrollWidth - m.clientWidth],
+          bottom, title: (document.querySelector('.gg-k-title') || document.querySelector('.gtitle') || {}).textContent};
+}"""
+
+
+def _assert_legible(v: Visit, where: str, fill: bool = True):
+    got = v.page.evaluate(TEXT_METRICS_JS)
+    assert got["texts"], f"{where}: no text measured"
+    small = [(t["text"], t["size"]) for t in got["texts"] if t["size"] < 48]
+    assert not small, f"{where}: text under 48 px: {small}"
+    dim = [(t["text"], t["contrast"], t["fg"], t["bg"]) for t in got["texts"] if t["contrast"] < 7]
+    assert not dim, f"{where}: contrast under 7:1: {dim}"
+    assert max(got["scroll"]) <= 1, f"{where}: scrollable by {got['scroll']} px"
+    if fill:
+        assert got["bottom"] >= 0.85 * VIEWPORT["height"], f"{where}: the view ends at {got['bottom']} px"
+    assert got["bottom"] <= VIEWPORT["height"] + 1, f"{where}: the view runs off the screen ({got['bottom']} px)"
+    return got
+
+
+def test_kiosk_reads_from_the_back_of_the_room(fresh_visit):
+    """Every view of the rotation: text ≥ 48 px, contrast ≥ 7:1, no scrollbar, the ranking fills the screen; and
+    while it rotates no snapshot ever shows one view's title over another view's content."""
+    v = fresh_visit
+    v.wait_ready("/")
+    v.page.evaluate("""() => { history.pushState(null, '', '/scoreboard?kiosk=1&every=5');
+                               dispatchEvent(new PopStateEvent('popstate')); }""")
+    v.wait_ready("/scoreboard")
+    seen: dict[str, str] = {}
+    pairs: set = set()
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and len(seen) < 4:
+        snap = v.page.evaluate("""() => { const t = document.querySelector('.gg-k-title, .gtitle');
+            const h = document.querySelector('.gg-k th, .legendtext');
+            return [t && t.textContent, h && h.textContent,
+                    document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')]; }""")
+        pairs.add((snap[0], snap[1]))
+        if snap[0] and snap[0] not in seen and snap[2] == "notRunning":
+            v.page.wait_for_timeout(600)
+            v.wait_ready("/scoreboard")
+            got = _assert_legible(v, snap[0], fill=not snap[0].startswith("综合得分趋势"))
+            seen[snap[0]] = got["title"]
+            v.screenshot(SHOTS / f"kiosk_{len(seen)}.png", full_page=False)
+        v.page.wait_for_timeout(60)
+    assert {"六项综治业务指标 · 街道排名", "分项得分", "分项领先", "综合得分趋势"} <= set(seen), seen
+    # one header per title: the first column head (or legend entry) always belongs to the title shown with it
+    heads: dict = {}
+    for title, head in pairs:
+        if title and head:
+            heads.setdefault(title, set()).add(head)
+    assert heads["六项综治业务指标 · 街道排名"] == {"名次"} and heads["分项领先"] == {"分项"}, heads
+    assert "名次" not in heads.get("综合得分趋势", set()), heads
+
+
+@pytest.mark.parametrize("units", [3, 20])
+def test_kiosk_ranking_fills_the_screen_for_3_or_20_units(browser, units):
+    """The ranking's HTML on its own at 1920×1080: 3 units or 20 (two columns) fill the screen, fit, ≥ 48 px."""
+    import pandas as pd
+
+    from ui import kiosk
+
+    board = pd.DataFrame({"unit": [f"第{i + 1}街道社区" for i in range(units)],
+                          "rank": range(1, units + 1), "score": [90 - i * 0.7 for i in range(units)],
+                          "score_change": [(-1) ** i * 1.25 for i in range(units)],
+                          "rank_change": [(-1) ** i for i in range(units)]})
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.set_content("<html><body style='margin:0'><div class='stApp'><div data-testid='stMain'>"
+                         + kiosk.CSS + kiosk.ranking(board, "六项综治业务指标 · 街道排名", "统计期 2026年10月")
+                         + "</div></div></body></html>")
+        v = Visit.__new__(Visit)
+        v.page = page
+        got = _assert_legible(v, f"{units} units")
+        units_shown = [t["text"] for t in got["texts"] if t["text"].endswith("街道社区")]
+        assert len(units_shown) == units
+    finally:
+        context.close()

@@ -103,6 +103,12 @@ def scoreboard(filters: Filters, level: str = "street", weights: dict | None = N
     return _scoreboard(filters, level, tuple(sorted((weights or {}).items())))
 
 
+@cached(32)
+def district_board(filters: Filters) -> pd.DataFrame:
+    """Streets in the user's scope with their rank among all streets (score.district_board)."""
+    return score.district_board(cursor(), filters, first_data=first_data())
+
+
 @cached(128)
 def explain(filters: Filters, unit: str, level: str = "street") -> dict:
     return score.explain(cursor(), filters, unit, level)

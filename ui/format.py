@@ -80,3 +80,30 @@ def month_label(ym: str) -> str:
 
 def period_label(d_from, d_to) -> str:
     return f"{d_from:%Y年%m月%d日} – {d_to:%Y年%m月%d日}"
+
+
+def signed(d, decimals: int = 0, unit: str = "") -> str:
+    """A change with its direction as an arrow: '↑ 7.47', '↓ 22' (never '↓ -22'), '0' without an arrow, '—'."""
+    if is_missing(d):
+        return DASH
+    d = round(float(d), decimals)
+    if d == 0:
+        return f"{0:.{decimals}f}{unit}"
+    return f"{'↑' if d > 0 else '↓'} {abs(d):,.{decimals}f}{unit}"
+
+
+def period_short(d_from, d_to) -> str:
+    """'2026年10月' for a whole calendar month, '2026年第4季度', '2026年', else '10月1日–10月31日'."""
+    import calendar
+
+    last_day = calendar.monthrange(d_to.year, d_to.month)[1]
+    if d_from.day == 1 and d_to.day == last_day and d_from.year == d_to.year:
+        if d_from.month == d_to.month:
+            return f"{d_from.year}年{d_from.month}月"
+        if d_from.month == 1 and d_to.month == 12:
+            return f"{d_from.year}年"
+        if (d_from.month - 1) % 3 == 0 and d_to.month == d_from.month + 2:
+            return f"{d_from.year}年第{(d_from.month - 1) // 3 + 1}季度"
+    if d_from.year == d_to.year:
+        return f"{d_from.year}年{d_from.month}月{d_from.day}日–{d_to.month}月{d_to.day}日"
+    return f"{d_from.year}年{d_from.month}月{d_from.day}日–{d_to.year}年{d_to.month}月{d_to.day}日"

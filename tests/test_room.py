@@ -1,0 +1,89 @@
+"""Meeting room and office (issue 13): street staff read their district rank without other streets' names or
+scores; 数据状态 counts their scope; kiosk HTML sizes; formatting of changes and short periods."""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from metrics.compute import Filters
+from metrics import score
+from ui import format as fmt
+from ui import kiosk
+
+OTHERS = ("中街街道", "西郊街道")
+
+
+def _oct(scope=None) -> Filters:
+    return Filters(date(2026, 10, 1), date(2026, 10, 31), scope=scope)
+
+
+def test_district_board_keeps_the_district_rank_and_hides_the_rest(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        full = score.scoreboard(con, _oct(), "street")
+        mine = score.district_board(con, _oct(("东关街道",)))
+        own_only = score.scoreboard(con, _oct(("东关街道",)), "street")
+    finally:
+        con.close()
+    expected = int(full.set_index("unit").loc["东关街道", "rank"])
+    assert list(mine["unit"]) == ["东关街道"]
+    assert int(mine["rank"].iloc[0]) == expected and int(mine["district_units"].iloc[0]) == 3
+    assert float(mine["score"].iloc[0]) == float(full.set_index("unit").loc["东关街道", "score"])
+    assert int(own_only["rank"].iloc[0]) == 1          # what staff used to see: ranked among their own streets
+    assert not set(OTHERS) & set(mine.astype(str).to_numpy().ravel())
+
+
+def test_staff_scoreboard_page_shows_the_district_rank_only(app):
+    at = app("app_pages/scoreboard.py", user="dongguan")
+    text = " ".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                    + [df.value.to_csv() for df in at.dataframe])
+    board = at.dataframe[0].value
+    assert list(board["街道"]) == ["东关街道"] and board["排名"].iloc[0].startswith("全区第 ")
+    assert "全区共 3 个街道参加排名" in text and "（共 3 个街道）" in text
+    for other in OTHERS:
+        assert other not in text
+
+
+def test_staff_kiosk_shows_the_district_rank(app):
+    at = app("app_pages/scoreboard.py", user="dongguan", kiosk="1")
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "全区第 " in html and "全区共 3 个街道参加排名" in html
+    for other in OTHERS:
+        assert other not in html
+
+
+def test_staff_status_counts_their_scope(app, demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        grids = con.sql("select count(*) from grids where street = '东关街道'").fetchall()[0][0]
+        events = con.sql("select count(*) from events e join grids g using (grid_id) "
+                         "where g.street = '东关街道'").fetchall()[0][0]
+        all_events = con.sql("select count(*) from events").fetchall()[0][0]
+    finally:
+        con.close()
+    at = app("app_pages/status.py", user="dongguan")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["网格"] == f"{grids:,}" and metrics["事件"] == f"{events:,}"
+    assert events < all_events
+    history = at.dataframe[-1].value
+    assert not any(c in history.columns for c in ("入库", "新增", "文件行数", "rows_stored"))
+
+
+def test_signed_changes_and_short_periods():
+    assert fmt.signed(-22) == "↓ 22" and fmt.signed(7.468, 2) == "↑ 7.47" and fmt.signed(0) == "0"
+    assert fmt.signed(0.001, 2) == "0.00" and fmt.signed(None) == "—"
+    assert fmt.period_short(date(2026, 10, 1), date(2026, 10, 31)) == "2026年10月"
+    assert fmt.period_short(date(2026, 7, 1), date(2026, 9, 30)) == "2026年第3季度"
+    assert fmt.period_short(date(2026, 1, 1), date(2026, 12, 31)) == "2026年"
+    assert fmt.period_short(date(2026, 11, 1), date(2026, 11, 22)) == "2026年11月1日–11月22日"
+
+
+def test_kiosk_ranking_html_two_columns_past_ten_units():
+    board = pd.DataFrame({"unit": [f"U{i}" for i in range(12)], "rank": range(1, 13), "score": [80.0] * 12,
+                          "score_change": [0.0] * 12, "rank_change": [0] * 12})
+    html = kiosk.ranking(board, "t", "s")
+    assert html.count("<table>") == 2 and "名次变化" not in html
+    three = kiosk.ranking(board.head(3), "t", "s")
+    assert three.count("<table>") == 1 and "名次变化" in three and "--cell:10.00vh" in three
