@@ -2,7 +2,7 @@
 
     python cli.py demo   --db PATH [--seed 42] [--events N]
     python cli.py ingest --db PATH --kind KIND FILE... [--mapping M.toml] [--coords wgs84|gcj02|bd09]
-                         [--skip-invalid] [--report OUT.csv]
+                         [--skip-invalid] [--report OUT.csv] [--allow-move]
     python cli.py metrics    --db PATH --from DATE --to DATE [--metric ID]... [--by street|community|grid|month|week]
                              [--street NAME]... [--format json|csv]
     python cli.py unlock     --user NAME [--db PATH]   (let a locked account log in again; server console only)
@@ -65,7 +65,7 @@ def cmd_ingest(args) -> int:
         else:
             results = ingest.ingest_files(w.con, args.kind, args.files, mapping_path=args.mapping,
                                           coords_default=args.coords, skip_invalid=args.skip_invalid,
-                                          progress=_progress)
+                                          progress=_progress, allow_move=args.allow_move)
         if not any(r.stored for r in results):
             w.discard()
     for r in results:
@@ -310,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84")
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--report")
+    p.add_argument("--allow-move", action="store_true",
+                   help="grids: allow a grid to change street (a move from its 更新时间 on) without 调整类型=调整")
     p.set_defaults(func=cmd_ingest)
 
     def period(p):

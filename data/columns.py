@@ -45,6 +45,10 @@ RELIEF_STATUS = {"applied": ["已申请", "申请中"], "approved": ["已审批"
                  "paid": ["已发放"]}
 GENDER = {"男": ["male", "m"], "女": ["female", "f"]}
 LEVEL = {"street": ["街道"], "community": ["社区"], "grid": ["网格"]}
+# grids: what a row of a re-import is. A grid's street changes only when its row says "move" (or the import is run
+# with --allow-move); anything else that names another street is refused as a likely mistake.
+CHANGE_TYPE = {"move": ["调整", "划转", "迁移", "区划调整"], "update": ["更新", "复核", "普查", "变更"],
+               "new": ["新增", "新建"]}
 
 # Human-readable expectation of each type, in Chinese, for refusal messages.
 TYPE_EXPECTED = {
@@ -116,6 +120,7 @@ GRIDS = Kind(
         LON, LAT,
         Col("boundary", "边界", ("geometry", "wkt"), "geometry"),
         Col("updated_at", "更新时间", (), "datetime"),
+        Col("change_type", "调整类型", ("变更类型", "变动类型"), "enum", values=CHANGE_TYPE),
     ),
     has_coords=True,
 )
@@ -132,6 +137,7 @@ WORKERS = Kind(
         Col("hired_on", "入职日期", (), "date"),
         Col("active", "在岗", ("是否在岗",), "bool", default="是"),
         Col("phone", "联系电话", ("手机号",), mask="phone"),
+        Col("updated_at", "更新时间", ("变更时间", "调整时间"), "datetime"),
     ),
     grid_ref="grid_id",
 )
@@ -222,8 +228,9 @@ MANUAL_SCORES = Kind(
 
 KINDS: dict[str, Kind] = {k.name: k for k in (GRIDS, WORKERS, EVENTS, RELIEF, PATROLS, MANUAL_SCORES)}
 
-# Columns stored in a table but not imported as such (coord_system is consumed during conversion).
-NOT_STORED = {"coord_system"}
+# Columns of a file that are not stored (coord_system is consumed during conversion, change_type by the check that
+# a grid's street changes only in a move).
+NOT_STORED = {"coord_system", "change_type"}
 
 
 def normalise_header(h: str) -> str:

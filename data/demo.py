@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -40,6 +41,7 @@ LLOYD_STEPS = 3
 TRACK_DAYS = 14                    # GPS tracks are kept for recent patrols only, as platforms do
 
 DEMO_TABLES = ("grids", "workers", "events", "relief", "patrols", "manual_scores", "areas")
+VERSIONS = {"grids": "grid_versions", "workers": "worker_versions"}     # grids/workers are views of these
 
 ProgressFn = Callable[[float, str], None]
 
@@ -382,7 +384,7 @@ def _grid_labels(street: np.ndarray, community: np.ndarray) -> tuple[list[str], 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     """One independent Generator per data family, so changing one family's size leaves the others unchanged."""
-    names = ("geometry", "grids", "workers", "climate", "events", "relief", "patrols", "scores")
+    names = ("geometry", "grids", "workers", "climate", "events", "relief", "patrols", "scores", "history")
     return dict(zip(names, np.random.default_rng(seed).spawn(len(names))))
 
 
@@ -577,6 +579,7 @@ class Staffing(NamedTuple):
     prior: np.ndarray
     handover: np.ndarray
     table: pa.Table
+    left_on: np.ndarray | None = None    # per row of `table`: the day a former worker left (NaT: still serving)
 
     def on(self, grid: np.ndarray, day: np.ndarray) -> np.ndarray:
         return np.where(day < self.handover[grid], self.prior[grid], self.current[grid])
@@ -619,7 +622,9 @@ def _workers(rng: np.random.Generator, grids: Grids, cal: Calendar, import_id: i
     prior = np.full(N_GRIDS, -1)
     prior[former_grid[:16]] = rank[len(staffed):len(staffed) + 16]
     table = _workers_table(rng, worker_grid[by_hire], hired_on[by_hire], active[by_hire], grids, import_id)
-    return Staffing(current, prior, handover, table)
+    left_on = np.concatenate([np.full(len(staffed), np.datetime64("NaT"), "datetime64[D]"),
+                              left.astype("datetime64[D]")])
+    return Staffing(current, prior, handover, table, left_on[by_hire])
 
 
 def _workers_table(rng, worker_grid, hired_on, active, grids: Grids, import_id: int) -> pa.Table:
@@ -638,6 +643,58 @@ def _workers_table(rng, worker_grid, hired_on, active, grids: Grids, import_id: 
         "phone": _phones(rng, n),
         "import_id": pa.array(np.full(n, import_id, np.int32)),
     })
+
+
+# ---- history of grids and workers (type-2 versions, sql/migrations/002_grid_worker_history.sql) -----------------
+
+def _grid_versions(rng: np.random.Generator, current: pa.Table, cal: Calendar) -> pd.DataFrame:
+    """Each grid dated by 更新时间 was surveyed before (复核) every 2–5 months, back to before the window; earlier
+    surveys counted a few more or fewer households, so a past month divides by the households of its time and
+    judges 更新及时率 by the survey known then. The newest version is `current`; a grid without 更新时间 has one."""
+    df = current.to_pandas()
+    n, k = len(df), 6
+    upd = df["updated_at"].to_numpy("datetime64[s]").astype(np.int64)
+    dated = df["updated_at"].notna().to_numpy()
+    gaps = rng.uniform(60, 150, (n, k)) * 86400
+    times = upd[:, None] - np.cumsum(gaps, axis=1).astype(np.int64)
+    drift = np.cumprod(1 + rng.normal(-0.008, 0.02, (n, k)), axis=1)   # going back: slightly fewer households
+    # keep the surveys back to the first one before the window (the version in effect when the window starts)
+    before_start = times < int(cal.day_s[0])
+    keep = dated[:, None] & (np.cumsum(before_start, axis=1) - before_start < 1)
+    rows, steps = np.nonzero(keep)
+    old = df.iloc[rows].reset_index(drop=True)
+    ratio = drift[rows, steps]
+    old["households"] = np.clip(np.rint(old["households"].to_numpy() * ratio), 150, 450).astype(np.int32)
+    old["population"] = (old["population"] * ratio).round().astype("Int32")
+    old["updated_at"] = times[rows, steps].astype("datetime64[s]")
+    old["valid_from"] = old["updated_at"]
+    df["valid_from"] = np.where(dated, upd, np.datetime64("1900-01-01", "s").astype(np.int64)).astype("datetime64[s]")
+    return pd.concat([df, old], ignore_index=True)
+
+
+def _worker_versions(staffing: Staffing) -> pd.DataFrame:
+    """A former worker served (active) from hiring until the day they left, then is inactive in the same grid."""
+    df = staffing.table.to_pandas()
+    df["valid_from"] = pd.to_datetime(df["hired_on"]).astype("datetime64[s]")
+    left = staffing.left_on
+    gone = ~np.isnat(left) if left is not None else np.zeros(len(df), bool)
+    serving = df[gone].copy()
+    serving["active"] = True
+    df.loc[gone, "valid_from"] = left[gone].astype("datetime64[s]")
+    return pd.concat([serving, df], ignore_index=True)
+
+
+def _insert_versions(con, table: str, frame: pd.DataFrame) -> None:
+    """Insert versions and chain them: valid_to is the next version's valid_from."""
+    con.register("_demo_versions", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from _demo_versions")
+    finally:
+        con.unregister("_demo_versions")
+    key = "grid_id" if table == "grid_versions" else "worker_id"
+    con.execute(f"update {table} h set valid_to = n.next_from from (select {key}, valid_from, "
+                f"lead(valid_from) over (partition by {key} order by valid_from) as next_from from {table}) n "
+                f"where h.{key} = n.{key} and h.valid_from = n.valid_from and n.next_from is not null")
 
 
 def _areas_table(layout: Layout, import_id: int) -> pa.Table:
@@ -1252,11 +1309,13 @@ def generate(con, seed: int = 42, events: int | None = None, end: date | None = 
     con.execute("begin transaction")
     try:
         for table in DEMO_TABLES:
-            con.execute(f"delete from {table}")
+            con.execute(f"delete from {VERSIONS.get(table, table)}")
         import_id = con.sql("select coalesce(max(import_id), 0) + 1 from import_log").fetchall()[0][0]
         staffing = _workers(streams["workers"], grids, cal, import_id)
-        counts["grids"] = _insert(con, "grids", _grids_table(streams["grids"], grids, cal, import_id))
-        counts["workers"] = _insert(con, "workers", staffing.table)
+        grid_table = _grids_table(streams["grids"], grids, cal, import_id)
+        _insert_versions(con, "grid_versions", _grid_versions(streams["history"], grid_table, cal))
+        _insert_versions(con, "worker_versions", _worker_versions(staffing))
+        counts["grids"], counts["workers"] = grid_table.num_rows, staffing.table.num_rows
         counts["areas"] = _insert(con, "areas", _areas_table(grids.layout, import_id))
         report(0.05, "网格、网格员、边界")
         counts["relief"] = _insert(con, "relief", _relief_table(streams["relief"], grids, cal, import_id))

@@ -79,6 +79,7 @@ class ImportResult:
     rows_inserted: int = 0
     rows_updated: int = 0
     rows_refused: int = 0
+    rows_unchanged: int = 0          # grids/workers: valid rows identical to the version in effect (no new version)
     import_id: int | None = None
     stored: bool = False
     already_imported: bool = False
@@ -91,6 +92,8 @@ class ImportResult:
                     f"数据库未做任何改动。")
         text = (f"{self.file}：共 {self.rows_in_file} 行，入库 {self.rows_stored} 行"
                 f"（新增 {self.rows_inserted}，更新 {self.rows_updated}）")
+        if self.rows_unchanged:
+            text += f"，{self.rows_unchanged} 行与现有记录相同（未产生新版本）"
         if self.rows_refused:
             text += f"，拒收 {self.rows_refused} 行（原因已保存，可复核）"
         if self.already_imported:
@@ -477,8 +480,9 @@ def _macros(con) -> None:
 
 def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_default: str = "wgs84",
             progress: Progress = None, sheet=None, slot: int = 0, display_name: str | None = None,
-            number_records: bool = False) -> Prepared:
-    """Read and validate one file into temp tables; store nothing."""
+            number_records: bool = False, allow_move: bool = False) -> Prepared:
+    """Read and validate one file into temp tables; store nothing. allow_move: grids may change street without
+    saying 调整 in 调整类型."""
     kind = KINDS[kind_name]
     mapping = mapping or Mapping()
     path = Path(path)
@@ -537,7 +541,7 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
                 f"(select {', '.join(selects)} from {src})", {**outer.params, **sql.params})
     con.execute(f"drop table {src}")
 
-    errors = _rule_errors(con, kind, typed, mapping, shown)
+    errors = _rule_errors(con, kind, typed, mapping, shown, allow_move)
     errors = pd.concat([errors, _python_checks(con, kind, typed, coords_default, mapping.bbox)], ignore_index=True)
     errors.insert(0, "file", shown_name)
     errors["column"] = [shown.get(c, _label(kind, c)) for c in errors["column"]]
@@ -555,7 +559,7 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
         if _has_blank_lines(path):
             con.execute(f"drop table if exists {typed}")
             return prepare(con, kind_name, path, mapping, coords_default, progress, sheet, slot, display_name,
-                           number_records=True)
+                           number_records=True, allow_move=allow_move)
     _progress(progress, 0.6, f"{shown_name}：{len(errors)} 处问题")
     return prep
 
@@ -567,7 +571,7 @@ def _label(kind: Kind, name: str) -> str:
         return name
 
 
-def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> pd.DataFrame:
+def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, allow_move: bool = False) -> pd.DataFrame:
     """Every row-level rule as one SELECT; their union lists every problem with row, column, value, message."""
     sql = _Sql()
     parts = []
@@ -627,6 +631,14 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict) -> 
         rule(kind.grid_ref, f"{g} is not null and {g} not in (select grid_id from grids)",
              sql.p("网格编码在网格表中不存在（请先导入网格）"))
 
+    if kind.name == "grids" and not allow_move:
+        # a grid that changes street is a move (a new version from its 更新时间 on; the past keeps its street): only
+        # when the row says so, never by a typo in a routine refresh
+        current = f"(select c.street from grids c where c.grid_id = {typed}.grid_id)"
+        tail = ("」，本次为其他街道：如确属区划调整，请在「调整类型」列填写“调整”（或导入时允许调整），"
+                "调整自更新时间起生效，之前各期仍按原街道统计")
+        rule("street", f"street <> {current} and coalesce(change_type, '') <> 'move'",
+             f"{sql.p('网格原属「')} || {current} || {sql.p(tail)}")
     if kind.name == "events":
         rule("outcome", "category = 'dispute' and outcome in ('rectified', 'not_rectified')",
              sql.p("矛盾纠纷的办理结果应为 调解成功、调解不成功 或 转办"))
@@ -831,6 +843,13 @@ def _store_one(con, prep: Prepared, user: str) -> None:
     else:
         source = table
 
+    if kind.name in VERSIONED:
+        provided = set(prep.options.get("provided", [])) | set(kind.key)
+        counts = store_versions(con, kind.name, source, provided, import_id)
+        res.rows_inserted, res.rows_updated, res.rows_unchanged = counts
+        res.rows_stored = res.rows_inserted + res.rows_updated
+        _log_import(con, prep, res, import_id, user)
+        return
     types = _table_types(con, kind.table)
     stored_cols = [c.name for c in kind.columns if c.name not in NOT_STORED]
     select = ", ".join(f"cast({_q(c)} as {types[c]}) as {_q(c)}" for c in stored_cols)
@@ -853,6 +872,11 @@ def _store_one(con, prep: Prepared, user: str) -> None:
                     f"where not exists (select 1 from {kind.table} t where {join})", [import_id])
     res.rows_stored = con.execute(f"select count(*) from {source}").fetchall()[0][0]
     res.rows_inserted = res.rows_stored - res.rows_updated
+    _log_import(con, prep, res, import_id, user)
+
+
+def _log_import(con, prep: Prepared, res: ImportResult, import_id: int, user: str) -> None:
+    kind = prep.kind
     res.import_id = import_id
     con.execute("insert into import_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [import_id, res.file, res.sha256, kind.name, res.rows_in_file, res.rows_stored, res.rows_inserted,
@@ -860,6 +884,72 @@ def _store_one(con, prep: Prepared, user: str) -> None:
                  json.dumps({k: v for k, v in prep.options.items() if k not in ("source_columns", "provided")},
                             ensure_ascii=False)])
     res.stored = True
+
+
+# Slowly changing data kept as type-2 history (sql/migrations/002_grid_worker_history.sql): kind → history table.
+VERSIONED = {"grids": "grid_versions", "workers": "worker_versions"}
+ORIGIN = datetime(1900, 1, 1)      # valid_from of a first version without 更新时间: "since always"
+
+
+def store_versions(con, kind_name: str, source: str, provided: set, import_id: int,
+                   now: datetime | None = None) -> tuple[int, int, int]:
+    """Add the rows of `source` to a kind's history. Returns (inserted, updated, unchanged) row counts.
+
+    A row takes effect at its 更新时间 (updated_at) when given, else at the import time `now` (a key's first version
+    without 更新时间: at ORIGIN, it has always held as far as the store knows). It is compared with
+    the version in effect at that moment (the first version when it is older than all): columns the file does not
+    have keep that version's values; an identical row adds nothing (unchanged); a changed one adds a version, or
+    replaces the version that took effect at the very same moment. valid_to is then the next version's valid_from.
+    """
+    kind = KINDS[kind_name]
+    hist, key = VERSIONED[kind_name], kind.key[0]
+    now = now or datetime.now().replace(microsecond=0)
+    types = _table_types(con, hist)
+    src_cols = set(_table_types(con, source))
+    cols = [c.name for c in kind.columns if c.name not in NOT_STORED]
+    k = _q(key)
+
+    def staged(c):
+        return f"cast(s.{_q(c)} as {types[c]})" if c in src_cols else f"cast(null as {types[c]})"
+
+    # no 更新时间: a change to a known key takes effect now; a key's first version has always held (nothing earlier
+    # is known), so a later file dated before today still sorts after it
+    undated = f"case when s.{k} in (select {k} from {hist}) then $now else $origin end"
+    eff = f"coalesce({staged('updated_at')}, {undated})" if "updated_at" in provided else undated
+    # a column the file has takes the file's value; one it lacks keeps the version's (whole rows for new keys)
+    merged = [f"case when b.{k} is null or {str(c in provided).lower()} then s.{_q(c)} else b.{_q(c)} end as {_q(c)}"
+              for c in cols]
+    differs = " or ".join(f"m.{_q(c)} is distinct from b.{_q(c)}" for c in cols if c != key)
+    con.execute(f"""
+        create or replace temp table _gg_versions as
+        with s as (select {', '.join(f'{staged(c)} as {_q(c)}' for c in cols)}, {eff} as valid_from
+                   from {source} s),
+        at_time as (select s.{k}, h.valid_from as base_from
+                    from s asof left join {hist} h on s.{k} = h.{k} and s.valid_from >= h.valid_from),
+        firsts as (select {k}, min(valid_from) as first_from from {hist} group by {k}),
+        m as (select {', '.join(merged)}, s.valid_from, b.{k} is not null as existed,
+                     b.valid_from is not distinct from s.valid_from as same_time, b.valid_from as base_from
+              from s
+              join at_time a on a.{k} = s.{k}
+              left join firsts f on f.{k} = s.{k}
+              left join {hist} b on b.{k} = s.{k} and b.valid_from = coalesce(a.base_from, f.first_from))
+        select m.*, not m.existed or {differs} as changed
+        from m left join {hist} b on b.{k} = m.{k} and b.valid_from = m.base_from""", {"now": now, "origin": ORIGIN})
+    inserted, updated, unchanged = con.execute(
+        "select count(*) filter (where not existed), count(*) filter (where existed and changed), "
+        "count(*) filter (where not changed) from _gg_versions").fetchall()[0]
+    con.execute(f"delete from {hist} h where exists (select 1 from _gg_versions v where v.changed and v.same_time "
+                f"and v.{k} = h.{k} and v.valid_from = h.valid_from)")
+    con.execute(f"insert into {hist} by name select {', '.join(_q(c) for c in cols)}, valid_from, "
+                f"cast(null as timestamp) as valid_to, $import_id as import_id from _gg_versions where changed",
+                {"import_id": import_id})
+    con.execute(f"""
+        update {hist} h set valid_to = n.next_from
+        from (select {k}, valid_from, lead(valid_from) over (partition by {k} order by valid_from) as next_from
+              from {hist} where {k} in (select {k} from _gg_versions where changed)) n
+        where h.{k} = n.{k} and h.valid_from = n.valid_from and h.valid_to is distinct from n.next_from""")
+    con.execute("drop table _gg_versions")
+    return inserted, updated, unchanged
 
 
 def _whoami() -> str:
@@ -908,7 +998,7 @@ def detect_kind(path, mapping_path=None, sheet=None) -> str | None:
 
 def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str = "wgs84",
                  skip_invalid: bool = False, user: str | None = None, progress: Progress = None,
-                 display_names=None, dry_run: bool = False) -> list[ImportResult]:
+                 display_names=None, dry_run: bool = False, allow_move: bool = False) -> list[ImportResult]:
     """Validate every file, then store them all in one transaction (or none, if any is refused).
     With dry_run, validate only: the report without storing anything."""
     if kind not in KINDS:
@@ -920,7 +1010,8 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
     for n, path in enumerate(paths):
         name = display_names[n] if display_names else None
         try:
-            prep = prepare(con, kind, path, mapping, coords_default, progress, slot=n, display_name=name)
+            prep = prepare(con, kind, path, mapping, coords_default, progress, slot=n, display_name=name,
+                           allow_move=allow_move)
         except ImportRefused as e:
             res = getattr(e, "result", None)
             if res is None:
@@ -1063,9 +1154,13 @@ def ingest_boundaries(con, path, coords_default: str = "wgs84", key: str | None 
     try:
         import_id = con.execute("select coalesce(max(import_id), 0) + 1 from import_log").fetchall()[0][0]
         con.register("_gg_bounds", pd.DataFrame(rows, columns=["grid_id", "boundary", "lon", "lat"]))
-        con.execute("update grids set boundary = b.boundary, lon = coalesce(grids.lon, b.lon), "
-                    "lat = coalesce(grids.lat, b.lat) from _gg_bounds b where grids.grid_id = b.grid_id")
+        # a new version of each grid with the shape (lon/lat filled where empty), effective now; the past keeps its own
+        con.execute("create or replace temp table _gg_bounds_t as select b.grid_id, b.boundary, "
+                    "coalesce(g.lon, b.lon) as lon, coalesce(g.lat, b.lat) as lat "
+                    "from _gg_bounds b join grids g using (grid_id)")
         con.unregister("_gg_bounds")
+        store_versions(con, "grids", "_gg_bounds_t", {"grid_id", "boundary", "lon", "lat"}, import_id)
+        con.execute("drop table _gg_bounds_t")
         res.rows_stored = res.rows_updated = len(rows)
         con.execute("insert into import_log values (?, ?, ?, 'boundaries', ?, ?, 0, ?, 0, ?, ?, ?)",
                     [import_id, res.file, res.sha256, res.rows_in_file, res.rows_stored, res.rows_updated,

@@ -1,7 +1,9 @@
 """Every indicator of INDICATORS.md, declared once.
 
 An indicator is a numerator and (for rates and ratios) a denominator, each a `Measure`: an SQL aggregate over one
-of the `SOURCES` (views in sql/views/). compute() turns a declaration plus filters and group-by keys into one query
+of the `SOURCES` (table macros in sql/views/). Every source reads the state of slowly changing data (grids,
+workers) as it stood at the period's end: `…_at($to_excl)` places each row by the grid version in effect then, so
+a later re-survey never changes a past period's figures. compute() turns a declaration plus filters and group-by keys into one query
 per measure with bound parameters. Pages, exports, the CLI and the six-item score all go through compute().
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Source:
-    relation: str                    # a view or table macro from sql/views/
+    relation: str                    # a table macro from sql/views/, as of the period's end ($to_excl)
     time: str | None                 # column that selects rows into the period; None: not time-bound
     filters: frozenset               # filterable columns
     keys: dict = field(default_factory=dict)   # group-by key → SQL expression over the relation
@@ -23,7 +25,7 @@ _PLACE = {"street": "street", "community": "community", "grid_id": "grid_id"}
 _TIME = {"month": "month", "week": "cast(week as varchar)"}
 
 SOURCES: dict[str, Source] = {
-    "events": Source("v_events", "reported_at",
+    "events": Source("v_events_at($to_excl)", "reported_at",
                      frozenset({"street", "community", "grid_id", "category", "source", "tier", "worker_id",
                                 "department"}),
                      {**_PLACE, **_TIME, "category": "category", "source": "source", "tier": "tier",
@@ -31,15 +33,15 @@ SOURCES: dict[str, Source] = {
                       "age_band": "case when $to_excl - reported_at <= interval 3 day then '≤3天' "
                                   "when $to_excl - reported_at <= interval 7 day then '3–7天' "
                                   "when $to_excl - reported_at <= interval 30 day then '7–30天' else '>30天' end"}),
-    "relief": Source("v_relief", "applied_at", frozenset({"street", "community", "grid_id", "programme"}),
+    "relief": Source("v_relief_at($to_excl)", "applied_at", frozenset({"street", "community", "grid_id", "programme"}),
                      {**_PLACE, **_TIME, "programme": "programme"}),
-    "patrols": Source("v_patrols", "started_at", frozenset({"street", "community", "grid_id", "worker_id"}),
+    "patrols": Source("v_patrols_at($to_excl)", "started_at", frozenset({"street", "community", "grid_id", "worker_id"}),
                       {**_PLACE, **_TIME}),
-    "grids": Source("v_grids", None, frozenset({"street", "community", "grid_id"}), dict(_PLACE)),
-    "workers": Source("v_workers", None, frozenset({"street", "community", "grid_id", "worker_id"}), dict(_PLACE)),
+    "grids": Source("v_grids_at($to_excl)", None, frozenset({"street", "community", "grid_id"}), dict(_PLACE)),
+    "workers": Source("v_workers_at($to_excl)", None, frozenset({"street", "community", "grid_id", "worker_id"}), dict(_PLACE)),
     "grid_weeks": Source("grid_weeks($from, $to)", None, frozenset({"street", "community", "grid_id"}),
                          {**_PLACE, **_TIME}),
-    "worker_days": Source("worker_days", "day", frozenset({"street", "community", "grid_id", "worker_id"}),
+    "worker_days": Source("worker_days_at($to_excl)", "day", frozenset({"street", "community", "grid_id", "worker_id"}),
                           {**_PLACE, **_TIME}),
 }
 
