@@ -103,5 +103,15 @@ def test_scoreboard_shows_the_published_version_and_what_moved(browser, late_ser
         assert "补录事件.csv" in diff                                    # the import that caused it
         v.screenshot(SHOTS / "scoreboard_published_after_late_import.png", full_page=False)
         v.assert_clean()
+        # the Word bulletin, built on click, carries the published version
+        with v.page.expect_download(timeout=120_000) as dl:
+            v.page.get_by_role("button", name="下载 Word 通报").click()
+        import io
+
+        from docx import Document
+
+        doc = Document(io.BytesIO(open(dl.value.path(), "rb").read()))
+        assert "已发布 v1" in doc.paragraphs[2].text
+        assert dl.value.suggested_filename.endswith(".docx")
     finally:
         v.close()
