@@ -12,9 +12,9 @@ run: setup
 	@[ -f $(DB) ] || .venv/bin/python cli.py demo --db $(DB)
 	GRIDGOV_DB=$(DB) .venv/bin/streamlit run serve.py --server.port $(PORT)
 
-# The whole test suite, browser tests included.
+# The whole test suite, browser tests and the Spark equality tests (tests/test_spark.py) included.
 test: setup
-	.venv/bin/python -m pytest
+	GRIDGOV_SPARK_TESTS=1 .venv/bin/python -m pytest
 
 demo: setup
 	.venv/bin/python cli.py demo --db $(DB)

@@ -11,6 +11,10 @@
     python cli.py publish    --db PATH --from DATE --to DATE [--level street|community] [--note TEXT] [--reason TEXT]
                              [--user ACCOUNT]
     python cli.py bulletin   --db PATH --from DATE --to DATE --out FILE.docx [--kind month|week] [--level …]
+    python cli.py export     --db PATH --out DIR        (Parquet, partitioned by month, for Spark/Hive)
+    python cli.py schema     [--engine spark|trino] [--database NAME] [--location URI]   (CREATE TABLE DDL)
+  metrics, scoreboard and bulletin take --engine spark --data DIR (local Spark over an export) or
+  --engine sc://HOST:PORT --database NAME (a Spark Connect server); default $GRIDGOV_ENGINE, else DuckDB.
 
 Exit 0 on success; 1 when input is refused (nothing stored); 2 on usage errors; 3 when another import is writing
 the store (data/storefile.py; nothing stored).
@@ -124,7 +128,10 @@ def _reader(args):
     """The store opened read-only and the base Filters (period, --user's street scope); or an exit code."""
     from metrics.compute import Filters
 
-    if not Path(args.db).is_file():
+    from metrics import engine
+
+    spec = engine.engine_spec(getattr(args, "engine", None))
+    if spec == "duckdb" and not (args.db and Path(args.db).is_file()):
         print(f"数据库不存在：{args.db}", file=sys.stderr)
         return None, None, 2
     scope = None
@@ -138,7 +145,13 @@ def _reader(args):
             return None, None, 2
         user = accounts.user_of(cfg, args.user)
         scope, args.personal = user.scope, user.role.personal
-    return store.connect(args.db, read_only=True), Filters(args.date_from, args.date_to, scope=scope), 0
+    try:
+        con = engine.open_engine(spec, db=args.db, data=getattr(args, "data", None),
+                                 database=getattr(args, "database", None))
+    except engine.EngineUnavailable as e:
+        print(str(e), file=sys.stderr)
+        return None, None, 2
+    return con, Filters(args.date_from, args.date_to, scope=scope), 0
 
 
 def cmd_metrics(args) -> int:
@@ -291,6 +304,30 @@ def cmd_unlock(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from data import export
+
+    if not Path(args.db).is_file():
+        print(f"数据库不存在：{args.db}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    try:
+        manifest = export.export(args.db, args.out)
+    except FileExistsError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(f"已导出到 {args.out}（Parquet，按月分区）：" + "，".join(
+        f"{k} {v['rows']:,}" for k, v in manifest["tables"].items()) + f"（{time.perf_counter() - t0:.1f} 秒）")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from data import export
+
+    print(export.schema_ddl(args.engine, args.database, args.location), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="网格化服务管理 指标看板 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -315,7 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     def period(p):
-        p.add_argument("--db", required=True)
+        p.add_argument("--db", help="the DuckDB store (the default engine)")
+        p.add_argument("--engine", help="duckdb (default) · spark (local, over --data) · sc://HOST:PORT (Spark "
+                                        "Connect, over --database); default $GRIDGOV_ENGINE")
+        p.add_argument("--data", help="Parquet export directory for --engine spark (cli.py export)")
+        p.add_argument("--database", help="database of the Spark catalog for --engine sc://… (default gridgov)")
         p.add_argument("--from", dest="date_from", required=True, type=date.fromisoformat)
         p.add_argument("--to", dest="date_to", required=True, type=date.fromisoformat)
         p.add_argument("--format", choices=("json", "csv"), default="json")
@@ -360,6 +401,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("month", "week"), default="month")
     p.add_argument("--level", choices=("street", "community"), default="street")
     p.set_defaults(func=cmd_bulletin)
+
+    p = sub.add_parser("export", help="导出为 Parquet（按月分区，供 Spark/Hive 使用）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("schema", help="打印建表语句（Hive 元数据库）")
+    p.add_argument("--engine", choices=("spark", "trino"), default="spark")
+    p.add_argument("--database", default="gridgov")
+    p.add_argument("--location", default="/warehouse/gridgov", help="where the export's table directories are")
+    p.set_defaults(func=cmd_schema)
     return parser
 
 

@@ -121,7 +121,7 @@ METRICS_LIST: list[Metric] = [
     Metric("households_per_worker", "人均服务户数", "范围内总户数 ÷ 在岗网格员数", "households", "lower",
            Measure("grids", "sum(households)"), Measure("workers", "count(*) filter (where active)")),
     Metric("patrols_per_grid_week", "网格周均巡查次数", "巡查次数 ÷（网格数 × 期内周数，不足一周按 天数/7 计）",
-           "per_week", "higher", Measure("patrols", "count(*)"), Measure("grids", "count(*) * $days / 7.0")),
+           "per_week", "higher", Measure("patrols", "count(*)"), Measure("grids", "count(*) * $days / 7")),
     Metric("patrol_compliance_rate", "巡查达标率",
            "巡查次数达到每周要求（默认 3 次）的网格周 ÷ 网格周（只计期内完整的周一至周日）", "rate", "higher",
            Measure("grid_weeks", "count(*) filter (where patrols >= $required_patrols)"),

@@ -5,7 +5,7 @@ with p as (
     select
         worker_id,
         count(*) as patrols,
-        sum(distance_m) / 1000.0 as km,
+        sum(distance_m) / 1000 as km,
         sum(households_visited) as households_visited,
         sum(key_person_visits) as key_person_visits
     from {patrols}
