@@ -92,7 +92,7 @@ def _arrow_to_pandas(table) -> pd.DataFrame:
         elif pa.types.is_timestamp(t) and t.tz is not None:       # TIMESTAMP (LTZ): local wall-clock time
             col = col.cast(pa.timestamp("us", tz="Asia/Shanghai")).cast(pa.timestamp("us"))
         cols[name] = col
-    df = pa.table(cols).to_pandas(date_as_object=True) if cols else pd.DataFrame()   # dates as DuckDB gives them
+    df = pa.table(cols).to_pandas(date_as_object=False) if cols else pd.DataFrame()  # dates as datetime64, as DuckDB gives them
     df.columns = list(table.column_names)                 # duplicate names survive as in DuckDB
     return df
 

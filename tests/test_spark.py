@@ -146,7 +146,6 @@ NAMED = {
     "overdue_events": {"limit": 200},
     "patrol_grid_weeks": {},
     "patrol_tracks": {"worker": "", "max_tracks": 500},
-    "relief_by_month": {},
     "worker_activity": {},
 }
 
