@@ -35,6 +35,9 @@ def build_where(source, filters, params: dict, alias: str | None = None) -> str:
     needs to `params`. `alias` prefixes the columns (for a source joined under an alias)."""
     src = _source(source)
     col = (lambda c: f"{alias}.{c}") if alias else (lambda c: c)
+    # a relation as of the period's end (v_grids_at($to_excl)) needs its bounds even when it has no time column
+    used = set(re.findall(r"\$([a-z_]+)", src.relation))
+    params.update({k: v for k, v in period_params(filters).items() if k in used})
     where = []
     if src.time:
         params.update({k: v for k, v in period_params(filters).items() if k in ("from_ts", "to_excl")})

@@ -198,3 +198,17 @@ def test_named_queries_read_the_period_end(con, tmp_path):
     assert _resurvey(con, tmp_path, rows=moved).stored
     heat = queries.patrol_heat(con, OCT)
     assert set(heat[heat["grid_id"] == "D2"]["street"]) == {"东关街道"}
+
+
+def test_explorer_grids_as_of_the_period_end(con, tmp_path):
+    """The explorer's 网格 dataset has no time column but reads the grids as of the period's end."""
+    from metrics import explore
+
+    _resurvey(con, tmp_path)
+    oct_df, n = explore.records(con, "grids", OCT)
+    nov_df, _ = explore.records(con, "grids", NOV)
+    assert n == 4
+    assert dict(zip(oct_df["grid_id"], oct_df["households"]))["D1"] == 300
+    assert dict(zip(nov_df["grid_id"], nov_df["households"]))["D1"] == 400
+    agg = explore.aggregate(con, "grids", OCT, ["street"], "sum", "households")
+    assert dict(zip(agg["street"], agg["value"])) == {"东关街道": 650, "中街街道": 600}
