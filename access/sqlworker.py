@@ -137,6 +137,38 @@ def _limit(b: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
 
+SQL_ERROR_KINDS = {"Binder Error": "字段或表名无法识别", "Catalog Error": "表、视图或函数不存在",
+                   "Parser Error": "SQL 语法错误", "Conversion Error": "类型转换失败", "Invalid Input Error": "输入无效",
+                   "Out of Range Error": "数值超出范围", "Not implemented Error": "不支持的写法"}
+SQL_ERROR_PHRASES = [
+    (r'Referenced column "([^"]+)" not found in FROM clause!?', r'找不到字段 "\1"。'),
+    (r'Candidate bindings: ', '可用字段：'),
+    (r'Table with name (\S+) does not exist!?', r'表 \1 不存在。'),
+    (r'Scalar Function with name (\S+) does not exist!?', r'函数 \1 不存在。'),
+    (r'syntax error at or near "([^"]+)"', r'在 "\1" 附近有语法错误'),
+    (r'syntax error at end of input', '语句不完整'),
+    (r'Did you mean "([^"]+)"\?', r'是否应为 "\1"？'),
+    (r'Could not convert string … to (\S+)', r'无法把文本转换为 \1'),
+    (r'No function matches the given name and argument types', '没有与参数类型匹配的函数'),
+]
+
+
+def sql_error_zh(text: str) -> str:
+    """A DuckDB error as the analyst reads it, in full: the kind in Chinese, common phrases translated, the position
+    lines kept (they quote the user's own SQL). Single-quoted values are hidden (a failing cast could quote a row
+    the user may not see); double-quoted identifiers stay."""
+    import re
+
+    text = re.sub(r"'[^'\n]*'", "…", text).strip()
+    kind, _, rest = text.partition(": ")
+    label = SQL_ERROR_KINDS.get(kind.strip())
+    if label is None:
+        label, rest = "查询出错", text
+    for pattern, repl in SQL_ERROR_PHRASES:
+        rest = re.sub(pattern, repl, rest)
+    return f"查询出错（{label}）：{rest}"
+
+
 def _translate(e: Exception, b: dict) -> str:
     import re
 
@@ -148,9 +180,7 @@ def _translate(e: Exception, b: dict) -> str:
         return f"查询所需内存超过上限（{b['memory_mb']} MB），已中止。请缩小范围或加上筛选条件。"
     if "max_expression_depth" in low or "maximum recursion" in low or isinstance(e, RecursionError):
         return "查询嵌套层数过多，请简化查询。"
-    # the error's kind only: a message quoting values could carry data the user may not see
-    first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text.splitlines()[0] if text else type(e).__name__)
-    return f"查询出错：{first}"
+    return sql_error_zh(text or type(e).__name__)
 
 
 def _child(request: dict) -> dict:

@@ -22,7 +22,7 @@ log = audit.entries(2000, store_path=db_path())
 if log.empty:
     ui.empty("尚无审计记录。")
     st.stop()
-kinds = st.multiselect("操作类型", list(ACTIONS), format_func=ACTIONS.get, key="audit_kinds", placeholder="全部")
+kinds = st.multiselect("操作类型", list(ACTIONS), format_func=ACTIONS.get, key="audit_kinds", select_all=False, placeholder="全部")
 if kinds:
     log = log[log["action"].isin(kinds)]
 st.dataframe(pd.DataFrame({

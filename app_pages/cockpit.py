@@ -50,6 +50,24 @@ if now["event_count"][0] == 0:
     ui.empty(f"{flt.scope_label(f)}在本期（{fmt.period_label(f.date_from, f.date_to)}）没有事件记录；"
              f"事件数据的时间范围是 {first or '—'} 至 {last or '—'}。")
 
+RECORDS = {"events": "事件", "patrols": "巡查", "grid_weeks": "巡查", "grids": "网格", "workers": "网格", "relief": "社会救助"}
+
+
+def records_url(mid: str) -> str:
+    """The 自助分析 link behind a card: its records under the same period and place."""
+    from urllib.parse import urlencode
+
+    params = {"dataset": RECORDS.get(METRICS[mid].numerator.source, "事件")}
+    for key in ("period", "street", "community", "grid", "from", "to"):
+        if st.query_params.get(key):
+            params[key] = st.query_params.get(key)
+    if mid.startswith("dispute_"):
+        params["category"] = "矛盾纠纷"
+    elif mid.startswith("hazard_"):
+        params["category"] = "安全隐患"
+    return "explorer?" + urlencode(params)
+
+
 for row in range(0, len(HEADLINE), 4):
     cols = st.columns(4)
     for col, mid in zip(cols, HEADLINE[row:row + 4]):
@@ -57,7 +75,7 @@ for row in range(0, len(HEADLINE), 4):
             value, num, den = now[mid]
             spark = list(trends[mid]["value"]) if mid in trends else None
             ui.card(mid, value, num, den, previous=prev[mid][0], year_ago=yoy[mid][0], trend=spark,
-                    target=cfg.targets.get(mid, {}).get("target"))
+                    target=cfg.targets.get(mid, {}).get("target"), records_url=records_url(mid))
 
 st.divider()
 left, right = st.columns([3, 2])

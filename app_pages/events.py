@@ -18,7 +18,7 @@ ui.inject_css()
 st.title("事件闭环 · 六步闭环")
 st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.date_to)}（按上报时间选入）")
 
-cats = st.multiselect("事件类别", list(labels.CATEGORY), format_func=labels.CATEGORY.get, key="cat",
+cats = st.multiselect("事件类别", list(labels.CATEGORY), format_func=labels.CATEGORY.get, key="cat", select_all=False,
                       bind="query-params", placeholder="全部类别")
 f = f.with_(categories=tuple(cats))
 
@@ -86,7 +86,7 @@ with right:
                              "类别": od["category"].map(labels.CATEGORY), "承办部门": od["department"],
                              "上报时间": od["reported_at"], "办理时限": od["due_at"], "结案时间": od["closed_at"],
                              "超期(小时)": od["hours_overdue"]})
-        st.dataframe(show, hide_index=True, height=300)
+        st.dataframe(fmt.readable(show), hide_index=True, height=300)
 
 tab_d, tab_h, tab_c = st.tabs(["矛盾纠纷", "安全隐患", "按类别 / 来源 / 部门"])
 with tab_d:

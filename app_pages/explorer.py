@@ -52,7 +52,7 @@ with st.expander("字段筛选", expanded=bool(st.query_params.get("category")))
         options = data.explore_distinct(name, d, f)
         key = d if d in ("category", "programme", "source") else f"x_{d}"
         chosen = cols[i % 3].multiselect(L.get(d, d), options, format_func=lambda v, d=d: values_label(d, v),
-                                         key=key, bind="query-params" if key == d else None,
+                                         key=key, select_all=False, bind="query-params" if key == d else None,
                                          placeholder="全部")
         if chosen:
             col_filters[d] = chosen
@@ -148,7 +148,7 @@ with tab_records:
         for c in view.columns:
             if c in labels.VALUE_MAPS:
                 view[c] = [values_label(c, v) for v in view[c]]
-        view = view.rename(columns=lambda c: L.get(c, c))
+        view = fmt.readable(view.rename(columns=lambda c: L.get(c, c)))
         st.dataframe(view, hide_index=True, height=420)
         r1, r2 = st.columns(2)
         r1.download_button("导出明细 CSV", to_csv(view), f"{ds.label}明细.csv",
@@ -161,14 +161,23 @@ with tab_sql:
     st.caption("只读：只能查询看板数据表 " + "、".join(sqlguard.VIEWS) + "（已按您的权限限定范围"
                + ("、个人信息已脱敏" if user.role.personal == "masked" else "、不含个人信息" if user.role.personal == "none"
                   else "") + "）；不能写入、挂载数据库或读取文件；最多返回 10,000 行，单次查询限时 10 秒。")
-    sql = st.text_area("SQL", "select g.street, count(*) as 事件数\nfrom events e join grids g using (grid_id)\n"
+    sql_box, col_box = st.columns([3, 1])
+    with col_box:
+        st.markdown("**可查询的表和字段**")
+        for table, cols_ in data.sql_columns(user).items():
+            with st.expander(f"{table}（{labels.TABLES.get(table, table)}）"):
+                st.markdown("  \n".join(f"`{c}` {L.get(c, '')} · {t}" for c, t in cols_))
+    sql = sql_box.text_area("SQL", "select g.street, count(*) as 事件数\nfrom events e join grids g using (grid_id)\n"
                        "group by g.street\norder by 2 desc", height=140, key="sql")
     if st.button("执行查询", key="run_sql", type="primary"):
         try:
             df, truncated = explore.run_sql(db_path(), sql, user=user)
             auth.log("sql", {"query": sql, "rows": len(df)})
-            st.dataframe(df, hide_index=True)
+            st.dataframe(fmt.readable(df), hide_index=True)
             st.caption(f"{len(df):,} 行" + ("（已截断到 10,000 行）" if truncated else ""))
         except explore.QueryRefused as e:
             auth.log("refused", {"via": "sql", "query": sql, "reason": str(e)}, ok=False)
-            st.error(str(e))
+            first, _, detail = str(e).partition("\n")
+            st.error(first)
+            if detail.strip():
+                st.code(detail.strip("\n"), language=None)

@@ -23,7 +23,7 @@ c1, c2, c3 = st.columns([2, 2, 1])
 metric_id = c1.selectbox("网格着色指标", GRID_METRICS,
                          index=GRID_METRICS.index("event_closure_rate"), format_func=lambda m: METRICS[m].label,
                          key="map_ind", bind="query-params")
-cats = c2.multiselect("事件热力：类别", list(labels.CATEGORY), format_func=labels.CATEGORY.get, key="map_cat",
+cats = c2.multiselect("事件热力：类别", list(labels.CATEGORY), format_func=labels.CATEGORY.get, key="map_cat", select_all=False,
                       bind="query-params", placeholder="全部类别")
 show_heat = c3.toggle("事件热力", value=False, key="map_heat")
 
@@ -45,16 +45,26 @@ if show_heat:
     if not bins.empty:
         layers.insert(1, maps.density_layer(bins))
 
-with st.expander("巡查轨迹", expanded=False):
+track_days = data.geo("patrol_track_days", f)
+with st.expander("巡查轨迹" + (f"（默认显示 {track_days['day'].iloc[0]:%m月%d日}，本期最近一个有轨迹的日子）"
+                              if not track_days.empty else "（本期没有带轨迹的巡查）"), expanded=False):
     t1, t2 = st.columns(2)
-    day = t1.date_input("日期", f.date_to, key="track_day")
+    # the day follows the period (a new key per period) and opens on the period's latest day with tracks
+    default_day = track_days["day"].iloc[0] if not track_days.empty else f.date_to
+    day = t1.date_input("日期", default_day, min_value=f.date_from, max_value=f.date_to,
+                        key=f"track_day_{f.date_from:%Y%m%d}_{f.date_to:%Y%m%d}")
     worker = t2.text_input("网格员编号（留空为范围内全部）", key="track_worker")
     tracks = data.geo("patrol_tracks", f, day, worker.strip())
     if tracks.empty:
         st.caption("该日所选范围内没有带轨迹的巡查记录。")
     else:
-        layers.append(maps.tracks_layer(tracks))
+        grid_names = dict(zip(shapes["grid_id"], shapes["grid_name"]))
+        layers.append(maps.tracks_layer(tracks, grid_names))
         st.caption(f"{len(tracks)} 条轨迹（最多显示 {geo.MAX_TRACKS} 条）")
+
+# names on the map: streets always, communities as they fit when zoomed in
+layers.append(maps.name_labels(shapes, "community", 160, colour=(60, 70, 80, 255)))
+layers.append(maps.name_labels(shapes, "street", 18))
 
 
 def on_pick():
@@ -73,7 +83,8 @@ with left:
     st.pydeck_chart(maps.deck(layers, maps.view_for(geo.bounds(shapes)), cfg), height=680, key="map",
                     on_select=on_pick, selection_mode="single-object")
 with right:
-    st.html(maps.legend_html(METRICS[metric_id].label, legend))
+    st.html(maps.legend_html(METRICS[metric_id].label, legend, heat=bins is not None and not bins.empty,
+                             tracks=None if tracks.empty else len(tracks)))
     if bins is not None and not bins.empty:
         st.caption(f"事件热力：{int(bins['events'].sum()):,} 件事件聚合为 {len(bins):,} 个约 1 公里网格单元"
                    f"（服务器端聚合，最多 {geo.MAX_POINTS:,} 个）")
@@ -83,6 +94,7 @@ if f.grids:
     g = shapes[shapes["grid_id"] == f.grids[0]]
     v = values[values["grid_id"] == f.grids[0]]
     if len(g):
-        st.markdown(f"**已选网格：{g.iloc[0]['grid_name']}**（{f.grids[0]}，{g.iloc[0]['community']} · "
+        name = g.iloc[0]["grid_name"] or f.grids[0]
+        st.markdown(f"**已选网格：{name}**（{'' if name == f.grids[0] else f.grids[0] + '，'}{g.iloc[0]['community']} · "
                     f"{g.iloc[0]['street']}）· {METRICS[metric_id].label} "
                     f"{fmt.value(metric_id, v.iloc[0]['value'] if len(v) else None)}")

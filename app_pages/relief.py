@@ -17,7 +17,7 @@ st.title("社会救助")
 st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.date_to)}（按申请日期选入）· "
            "仅显示汇总数，不显示申请人姓名与身份证号")
 
-progs = st.multiselect("救助类别", list(labels.PROGRAMME), format_func=labels.PROGRAMME.get, key="prog",
+progs = st.multiselect("救助类别", list(labels.PROGRAMME), format_func=labels.PROGRAMME.get, key="prog", select_all=False,
                        bind="query-params", placeholder="全部类别")
 f = f.with_(programmes=tuple(progs))
 # below street level a masked role sees no charts: a bar's height would give away a suppressed count

@@ -28,7 +28,7 @@ st.caption("显示链接只打开大屏排名（只读，不能切换到其他�
 with st.form("display_link"):
     c1, c2, c3 = st.columns([2, 2, 1])
     label = c1.text_input("放置位置", placeholder="例如：三楼会议室", key="dl_label")
-    streets = c2.multiselect("显示的街道", sorted(data.hierarchy()["street"].unique()), key="dl_streets",
+    streets = c2.multiselect("显示的街道", sorted(data.hierarchy()["street"].unique()), key="dl_streets", select_all=False,
                              placeholder="全部街道")
     days = c3.number_input("有效天数", 1, 365, 30, key="dl_days")
     c4, c5 = st.columns(2)

@@ -69,6 +69,11 @@ def event_bins(con, filters: Filters, cell: float = 0.01) -> pd.DataFrame:
     return run(con, "event_bins", filters, cell=cell, max_points=MAX_POINTS)
 
 
+def patrol_track_days(con, filters: Filters) -> pd.DataFrame:
+    """Days of the period with tracked patrols (day, tracks), newest first."""
+    return run(con, "patrol_track_days", filters)
+
+
 def patrol_tracks(con, filters: Filters, day: date, worker: str = "") -> pd.DataFrame:
     one_day = filters.with_(date_from=day, date_to=day)          # the period is the day
     df = run(con, "patrol_tracks", one_day, worker=worker or "", max_tracks=MAX_TRACKS)

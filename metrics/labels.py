@@ -46,3 +46,20 @@ VALUE_MAPS = {"category": CATEGORY, "source": SOURCE, "tier": TIER, "outcome": O
 # the six items in two characters, for the big screen's columns (full names: metrics/score.py ITEMS)
 ITEM_SHORT = {"item_worker_duty": "履职", "item_platform_use": "平台", "item_data_entry": "录入",
               "item_event_reporting": "上报", "item_dispute_mediation": "调处", "item_other_work": "其他"}
+
+# what an indicator card's numerator and denominator count: (numerator, its unit, denominator, its unit);
+# the foot reads "调处成功 43 件 / 办结 44 件"
+FRACTION_PARTS = {
+    "dispute_resolution_rate": ("调处成功", "件", "办结", "件"),
+    "dispute_onsite_rate": ("现场化解", "件", "办结", "件"),
+    "hazard_rectification_rate": ("已整改", "件", "发现隐患", "件"),
+    "satisfaction_rate": ("满意", "件", "已评价", "件"),
+    "event_closure_rate": ("已结案", "件", "上报", "件"),
+    "event_ontime_rate": ("按期结案", "件", "有时限的已结案", "件"),
+    "event_count": ("上报", "件", None, None),
+    "open_backlog": ("在办", "件", None, None),
+    "events_per_1000_households": ("事件", "件", "网格总户数", "户"),
+    "grid_staffing_rate": ("有在岗网格员", "个", "网格", "个"),
+    "patrol_compliance_rate": ("达标网格周", "个", "网格周", "个"),
+    "key_person_visit_rate": ("走访到", "人次", "应走访", "人次"),
+}

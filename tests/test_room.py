@@ -87,3 +87,55 @@ def test_kiosk_ranking_html_two_columns_past_ten_units():
     assert html.count("<table>") == 2 and "名次变化" not in html
     three = kiosk.ranking(board.head(3), "t", "s")
     assert three.count("<table>") == 1 and "名次变化" in three and "--cell:10.00vh" in three
+
+
+def test_readable_tables_have_no_raw_values():
+    df = pd.DataFrame({"ok": pd.array([True, False, None], dtype="boolean"), "n": [1.0, None, 2.5],
+                       "t": pd.to_datetime(["2026-10-01 08:30", None, "2026-10-02 09:00"]),
+                       "d": pd.to_datetime(["2026-10-01", "2026-10-02", None]), "s": ["a", None, ""]})
+    out = fmt.readable(df)
+    assert list(out["ok"]) == ["是", "否", "—"]
+    assert list(out["n"]) == ["1", "—", "2.50"]
+    assert list(out["t"]) == ["2026-10-01 08:30", "—", "2026-10-02 09:00"]
+    assert list(out["d"]) == ["2026-10-01", "2026-10-02", "—"]
+    assert list(out["s"]) == ["a", "—", "—"]
+    assert "None" not in out.to_csv() and "True" not in out.to_csv() and "NaT" not in out.to_csv()
+
+
+def test_sql_errors_read_in_chinese_in_full():
+    from access.sqlworker import sql_error_zh
+
+    msg = sql_error_zh('Binder Error: Referenced column "strete" not found in FROM clause!\n'
+                       'Candidate bindings: "street"\n\nLINE 1: select strete from grids')
+    assert msg.startswith("查询出错（字段或表名无法识别）：找不到字段 \"strete\"。")
+    assert "可用字段：\"street\"" in msg and "LINE 1: select strete from grids" in msg and "Binder" not in msg
+    assert sql_error_zh("Conversion Error: Could not convert string '张三' to INT32") == \
+        "查询出错（类型转换失败）：无法把文本转换为 INT32"                      # the value itself is not quoted
+
+
+def test_card_foot_names_its_numerator_and_denominator():
+    assert fmt.labelled_fraction("dispute_resolution_rate", 43, 44) == "调处成功 43 件 / 办结 44 件"
+    assert fmt.labelled_fraction("events_per_1000_households", 1875, 107980) == "事件 1,875 件 / 网格总户数 107,980 户"
+    assert fmt.labelled_fraction("open_backlog", 134, None) == "在办 134 件"
+    assert fmt.change("event_count", 10, 10) == "0" and fmt.change("event_count", 8, 30) == "-22"
+
+
+def test_cockpit_cards_have_help_labels_and_record_links(app):
+    at = app("app_pages/cockpit.py", user="leader")
+    helps = [m for m in at.markdown if m.proto.help]
+    assert len(helps) == 12 and all("口径：" in m.proto.help for m in helps)
+    foots = " ".join(h.proto.body for h in at.get("html"))
+    assert "调处成功 " in foots and " 件 / 办结 " in foots and "explorer?dataset=" in foots
+
+
+def test_map_tracks_open_on_a_day_with_tracks_and_have_a_tooltip(app):
+    import json
+
+    at = app("app_pages/map.py", user="admin", period="本月")     # the demo tracks the last two weeks
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {l["id"]: l for l in spec["layers"]}
+    assert "tracks" in layers, "the default day shows no tracks"
+    track = layers["tracks"]["data"][0]
+    for field in ("grid_name", "grid_id", "community", "street", "indicator", "value_text", "basis"):
+        assert track.get(field), field
+    assert "labels_street" in layers and "labels_community" in layers

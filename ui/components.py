@@ -24,7 +24,8 @@ def badge(state: str | None) -> str:
 
 CSS = """
 <style>
-.gg-badge {color: #fff; border-radius: 4px; padding: 1px 8px; font-size: 0.8rem; font-weight: 600;}
+.gg-badge {color: #fff; border-radius: 4px; padding: 1px 8px; font-size: 0.8rem; font-weight: 600;
+           white-space: nowrap; flex-shrink: 0;}
 .gg-none {background: #9aa5b1;}
 .gg-card-foot {color: #5b6770; font-size: 0.82rem; margin-top: -0.4rem;}
 </style>
@@ -36,7 +37,7 @@ def inject_css() -> None:
 
 
 def card(metric_id: str, value, numerator, denominator, previous=None, trend=None, target=None,
-         year_ago=False) -> None:
+         year_ago=False, records_url: str | None = None) -> None:
     """An indicator card: value, 蓝/黄/红 against its target, change vs the previous period, a sparkline,
     and what the value stands on (numerator / denominator) in its help and foot."""
     m = METRICS[metric_id]
@@ -46,19 +47,23 @@ def card(metric_id: str, value, numerator, denominator, previous=None, trend=Non
         return
     state = status(metric_id, None if fmt.is_missing(value) else value)
     with st.container(border=True):
-        st.html(f"<div style='display:flex;justify-content:space-between;align-items:center'>"
-                f"<b>{html.escape(m.label)}</b>{badge(state)}</div>")
+        # the title carries the help icon (st.metric's own help is hidden with its collapsed label)
+        st.markdown(f"<div style='display:flex;justify-content:space-between;align-items:center;gap:6px'>"
+                    f"<b style='white-space:nowrap;overflow:hidden;text-overflow:ellipsis'>{html.escape(m.label)}</b>"
+                    f"{badge(state)}</div>", unsafe_allow_html=True,
+                    help=f"{m.description}。口径：{fmt.labelled_fraction(metric_id, numerator, denominator)}")
         delta = fmt.change(metric_id, value, previous)
         lower_better = m.direction == "lower"
         spark = [v for v in (trend or []) if not fmt.is_missing(v)]
         st.metric(m.label, fmt.value(metric_id, value), delta=delta,
                   delta_color="inverse" if lower_better else ("off" if m.direction == "none" else "normal"),
-                  label_visibility="collapsed", help=f"{m.description}。口径：{fmt.fraction(metric_id, numerator, denominator)}",
-                  chart_data=spark or None, chart_type="area")
-        foot = fmt.fraction(metric_id, numerator, denominator)
+                  label_visibility="collapsed", chart_data=spark or None, chart_type="area",
+                  delta_arrow="off" if delta is not None and delta.lstrip().startswith("0") else "auto")
+        foot = fmt.labelled_fraction(metric_id, numerator, denominator)
         if target is not None:
             foot += f" · 目标 {fmt.value(metric_id, target)}"
-        st.html(f"<div class='gg-card-foot'>{html.escape(foot)}</div>")
+        link = f" · <a href='{html.escape(records_url)}' target='_self'>查看记录</a>" if records_url else ""
+        st.html(f"<div class='gg-card-foot'>{html.escape(foot)}{link}</div>")
         if year_ago is not False:          # the cockpit: 较上期 and 同比 side by side, "—" where there is none
             yoy = fmt.change(metric_id, value, year_ago)
             st.html(f"<div class='gg-card-foot'>较上期 {html.escape(delta or fmt.DASH)} · "

@@ -257,3 +257,26 @@ def bulletin_docx(filters: Filters, level: str = "street", kind: str = "month", 
     from ui.bulletin import bulletin_docx as docx
 
     return docx(bulletin.snapshot(cursor(), filters, level, kind), issued)
+
+
+SQL_TYPES = {"VARCHAR": "文本", "BIGINT": "整数", "INTEGER": "整数", "HUGEINT": "整数", "SMALLINT": "整数",
+             "DOUBLE": "小数", "FLOAT": "小数", "DECIMAL": "小数", "TIMESTAMP": "时间", "DATE": "日期",
+             "BOOLEAN": "是/否"}
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def _sql_columns(store_version, user) -> dict:
+    from access.sqlguard import view_sql
+
+    out = {}
+    for name, (sql, params) in view_sql(user).items():
+        cur = cursor()
+        cur.execute(f"select * from ({sql}) limit 0", params)
+        out[name] = [(d[0], SQL_TYPES.get(str(d[1]).split("(")[0], str(d[1]))) for d in cur.description]
+        cur.fetchall()
+    return out
+
+
+def sql_columns(user) -> dict:
+    """table → [(column, type in Chinese)] of the SQL tab's views as this user sees them."""
+    return _sql_columns(version(), user)

@@ -56,7 +56,7 @@ def _cascade(h):
     grids = [ALL] + list(sub["grid_id"])
     names = dict(zip(sub["grid_id"], sub["grid_name"]))
     grid = st.sidebar.selectbox("网格", grids, key="grid", bind="query-params", persist_state="session",
-                                format_func=lambda g: g if g == ALL else f"{names.get(g, g)}（{g}）",
+                                format_func=lambda g: g if g == ALL or not names.get(g) or names[g] == g else f"{names[g]}（{g}）",
                                 disabled=community == ALL)
     return street, community, grid
 

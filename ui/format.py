@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from metrics.registry import METRICS
 
 DASH = "—"
 
 
 def is_missing(v) -> bool:
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:
         return True
     try:
         return bool(math.isnan(float(v)))
@@ -68,8 +70,9 @@ def change(metric_id: str, now, before) -> str | None:
     d = float(now) - float(before)
     unit = METRICS[metric_id].unit if metric_id in METRICS else "count"
     if unit == "rate":
-        return f"{d * 100:+.1f} 个百分点"
-    return f"{d:+,.2f}" if unit in ("per_1000", "per_week", "hours", "days") else f"{d:+,.0f}"
+        return f"{d * 100:+.1f} 个百分点".replace("+0.0 ", "0.0 ").replace("-0.0 ", "0.0 ")
+    text = f"{d:+,.2f}" if unit in ("per_1000", "per_week", "hours", "days") else f"{d:+,.0f}"
+    return text.lstrip("+-") if float(text.replace(",", "")) == 0 else text
 
 
 def month_label(ym: str) -> str:
@@ -107,3 +110,41 @@ def period_short(d_from, d_to) -> str:
     if d_from.year == d_to.year:
         return f"{d_from.year}年{d_from.month}月{d_from.day}日–{d_to.month}月{d_to.day}日"
     return f"{d_from.year}年{d_from.month}月{d_from.day}日–{d_to.year}年{d_to.month}月{d_to.day}日"
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A table as people read it, for the screen and for exports: 是/否 for booleans, "—" for a missing value (never
+    None, NaN or <NA>), timestamps to the minute (a date when every one is midnight), numbers with 千分位."""
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        s = df[c]
+        present = s.dropna()
+        if pd.api.types.is_bool_dtype(s) or (len(present) and all(isinstance(v, bool) for v in present)):
+            out[c] = [DASH if is_missing(v) else ("是" if v else "否") for v in s]
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            whole_days = bool(len(present)) and bool((present == present.dt.normalize()).all())
+            pattern = "%Y-%m-%d" if whole_days else "%Y-%m-%d %H:%M"
+            out[c] = [DASH if is_missing(v) else v.strftime(pattern) for v in s]
+        elif pd.api.types.is_numeric_dtype(s) and s.isna().any():
+            out[c] = [DASH if is_missing(v) else number(v, 0 if float(v).is_integer() else 2) for v in s]
+        elif not pd.api.types.is_numeric_dtype(s):
+            out[c] = [DASH if is_missing(v) or (isinstance(v, str) and not v.strip()) else
+                      (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") and hasattr(v, "hour") else v)
+                      for v in s]
+        else:
+            out[c] = s
+    return out
+
+
+def labelled_fraction(metric_id: str, numerator, denominator) -> str:
+    """'调处成功 43 件 / 办结 44 件' where the parts are named (metrics/labels.FRACTION_PARTS), else fraction()."""
+    from metrics.labels import FRACTION_PARTS
+
+    parts = FRACTION_PARTS.get(metric_id)
+    if parts is None:
+        return fraction(metric_id, numerator, denominator)
+    n_label, n_unit, d_label, d_unit = parts
+    text = f"{n_label} {number(numerator, 0 if is_missing(numerator) or float(numerator).is_integer() else 2)} {n_unit}"
+    if d_label is not None:
+        text += f" / {d_label} {number(denominator, 0 if is_missing(denominator) or float(denominator).is_integer() else 2)} {d_unit}"
+    return text

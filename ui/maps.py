@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+import shapely
 
 from metrics import geo
 from metrics.config import load_config
@@ -104,19 +105,51 @@ def outline_layer(geom, width: int = 3, colour=(40, 40, 40, 255), layer_id: str 
                      get_width=width, width_units='"pixels"', pickable=False)
 
 
+# the event heat layer in purples: it must not read as the 蓝/黄/红 status of the grids beneath it
+HEAT_RGB = [[242, 240, 247], [218, 218, 235], [188, 189, 220], [158, 154, 200], [117, 107, 177], [84, 39, 143]]
+TRACK_RGB = [230, 126, 34, 230]
+
+
 def density_layer(bins: pd.DataFrame) -> pdk.Layer:
     return pdk.Layer("HeatmapLayer", bins[["lon", "lat", "events"]].to_dict("records"), id="events",
-                     get_position=["lon", "lat"], get_weight="events", radius_pixels=40, opacity=0.6,
-                     aggregation='"SUM"')
+                     get_position=["lon", "lat"], get_weight="events", radius_pixels=40, opacity=0.75,
+                     aggregation='"SUM"', color_range=HEAT_RGB)
 
 
-def tracks_layer(tracks: pd.DataFrame) -> pdk.Layer:
-    data = [{"path": p, "patrol_id": i, "worker_id": w, "grid_id": g,
-             "time": f"{s:%H:%M}–{e:%H:%M}" if pd.notna(e) else f"{s:%H:%M}"}
-            for p, i, w, g, s, e in zip(tracks["path"], tracks["patrol_id"], tracks["worker_id"], tracks["grid_id"],
-                                        tracks["started_at"], tracks["ended_at"])]
-    return pdk.Layer("PathLayer", data, id="tracks", get_path="path", get_color=[230, 126, 34, 230], get_width=4,
+def tracks_layer(tracks: pd.DataFrame, grid_names: dict | None = None) -> pdk.Layer:
+    """Patrol tracks; each carries the fields of the one map tooltip (TOOLTIP), so hovering a track reads
+    网格 · 社区 · 街道 · 巡查时间 · 网格员, never a raw {placeholder}."""
+    names = grid_names or {}
+    data = []
+    for p, i, w, g, s, e, street, community, dist in zip(
+            tracks["path"], tracks["patrol_id"], tracks["worker_id"], tracks["grid_id"], tracks["started_at"],
+            tracks["ended_at"], tracks["street"], tracks["community"], tracks["distance_m"]):
+        data.append({"path": p, "grid_id": g, "grid_name": names.get(g) or g, "street": street,
+                     "community": community, "indicator": "巡查轨迹",
+                     "value_text": f"{s:%H:%M}–{e:%H:%M}" if pd.notna(e) else f"{s:%H:%M}",
+                     "basis": f"网格员 {w} · 巡查 {i}" + ("" if fmt.is_missing(dist) else f" · {float(dist):,.0f} 米")})
+    return pdk.Layer("PathLayer", data, id="tracks", get_path="path", get_color=TRACK_RGB, get_width=4,
                      width_units='"pixels"', pickable=True)
+
+
+def name_labels(shapes: pd.DataFrame, column: str, size: int, colour=(30, 40, 50, 255)) -> pdk.Layer:
+    """Street or community names at the middle of their grids. Streets in fixed pixels (always readable);
+    communities in metres, so they grow into view as the map is zoomed in to where they fit."""
+    pts = []
+    for name, part in shapes.dropna(subset=[column]).groupby(column):
+        geoms = [shapely.from_geojson(b) for b in part["boundary"] if b]
+        if geoms:
+            c = shapely.union_all(geoms).representative_point()
+            pts.append({"name": str(name), "position": [round(c.x, 6), round(c.y, 6)]})
+        elif part[["lon", "lat"]].notna().all(axis=None):
+            pts.append({"name": str(name), "position": [float(part["lon"].mean()), float(part["lat"].mean())]})
+    metres = column != "street"
+    return pdk.Layer("TextLayer", pts, id=f"labels_{column}", get_position="position", get_text="name",
+                     get_size=size, size_units='"meters"' if metres else '"pixels"',
+                     size_min_pixels=0 if metres else size, size_max_pixels=22 if metres else size,
+                     get_color=list(colour), character_set='"auto"', font_family=f"'{FONT}'",
+                     font_weight='"bold"' if not metres else '"normal"', outline_width=3,
+                     outline_color=[255, 255, 255, 230], font_settings={"sdf": True}, pickable=False)
 
 
 def view_for(bounds) -> pdk.ViewState:
@@ -142,9 +175,22 @@ def deck(layers, view_state, cfg: dict | None = None) -> pdk.Deck:
     return pdk.Deck(layers=layers, initial_view_state=view_state, map_style=style_url(cfg), tooltip=TOOLTIP)
 
 
-def legend_html(title: str, rows) -> str:
+def legend_html(title: str, rows, heat: bool = False, tracks: int | None = None) -> str:
+    """The map's key: the grid colours, then the heat layer's own scale and the track line when they are shown."""
     items = "".join(f"<div style='display:flex;align-items:center;gap:8px;margin:3px 0'>"
                     f"<span style='width:18px;height:14px;background:rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f});"
                     f"border:1px solid #999;display:inline-block'></span><span>{name}</span>"
-                    f"<span style='color:#667'>{note}</span></div>" for name, c, note in rows)
-    return f"<div style='font-size:0.9rem'><b>{title}</b>{items}</div>"
+                    f"<span style='color:#4a5560'>{note}</span></div>" for name, c, note in rows)
+    extra = ""
+    if heat:
+        stops = ",".join(f"rgb({r},{g},{b})" for r, g, b in HEAT_RGB)
+        extra += ("<div style='margin-top:10px'><b>事件热力</b><div style='display:flex;align-items:center;gap:6px;"
+                  f"margin:3px 0'><span>少</span><span style='flex:1;height:12px;background:linear-gradient(90deg,"
+                  f"{stops});border:1px solid #999'></span><span>多</span></div>"
+                  "<div style='color:#4a5560'>紫色深浅为事件密度，与网格的蓝/黄/红状态无关</div></div>")
+    if tracks is not None:
+        r, g, b, _ = TRACK_RGB
+        extra += ("<div style='margin-top:10px;display:flex;align-items:center;gap:8px'>"
+                  f"<span style='width:22px;height:4px;background:rgb({r},{g},{b});display:inline-block'></span>"
+                  f"<span>巡查轨迹（{tracks} 条）</span></div>")
+    return f"<div style='font-size:0.9rem'><b>{title}</b>{items}{extra}</div>"
