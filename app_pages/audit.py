@@ -12,6 +12,22 @@ ACTIONS = {"login": "登录", "login_failed": "登录失败", "login_locked": "�
            "export": "导出", "sql": "SQL 查询", "refused": "越权尝试（已拒绝）",
            "display_opened": "打开大屏链接", "display_link_created": "生成大屏链接", "session_revoked": "撤销会话"}
 
+def _plain(v) -> str:
+    if isinstance(v, dict):
+        return "，".join(f"{k}={_plain(x)}" for k, x in v.items()) or "—"
+    if isinstance(v, (list, tuple)):
+        return "、".join(_plain(x) for x in v) or "—"
+    return "—" if v is None else str(v)
+
+
+def _detail(d) -> str:
+    """An entry's detail as 键：值；… (not raw JSON)."""
+    if not d:
+        return "—"
+    items = json.loads(d)
+    return "；".join(f"{k}：{_plain(v)}" for k, v in items.items()) if isinstance(items, dict) and items else "—"
+
+
 user = st.session_state.get("_user")
 if user is None or not user.role.admin:
     st.error("仅管理员可查看审计日志。")
@@ -30,5 +46,5 @@ st.dataframe(pd.DataFrame({
     "角色": log["role"].map(lambda r: roles[r].label if r in roles else (r or "—")),
     "操作": log["action"].map(lambda a: ACTIONS.get(a, a)),
     "结果": log["ok"].map({True: "成功", False: "拒绝/失败"}),
-    "详情": [json.dumps(json.loads(d), ensure_ascii=False) if d else "" for d in log["detail"]],
+    "详情": [_detail(d) for d in log["detail"]],
 }), hide_index=True, height=min(600, 38 + 35 * len(log)))

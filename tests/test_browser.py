@@ -311,6 +311,7 @@ def test_page_renders_offline_without_errors(visit, spec):
     visit.wait_ready(path)
     visit.screenshot(SHOTS / f"{spec.url_path}.png")
     visit.assert_clean()
+    _assert_no_raw_text(visit, spec.title)
     visit.passed = True
 
 
@@ -351,6 +352,7 @@ def test_street_staff_sees_no_other_street_anywhere(browser, server):
                 assert other not in text, f"{other} shown to 东关 staff on {title} ({href})"
             v.screenshot(SHOTS / f"staff{href.replace('/', '_') or '_cockpit'}.png", full_page=False)
             v.assert_clean()
+            _assert_no_raw_text(v, title)
     finally:
         v.close()
 
@@ -542,3 +544,43 @@ def test_kiosk_ranking_fills_the_screen_for_3_or_20_units(browser, units):
         assert len(units_shown) == units
     finally:
         context.close()
+
+
+# Text a person reads (every text node outside <style>/<script>, table cells included: the data grid keeps an
+# accessible copy of its cells in the DOM) must never show a raw value or template.
+RAW_TEXT_JS = r"""() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const t = walker.currentNode;
+    if (t.parentElement.closest('style, script, noscript')) continue;
+    const m = t.textContent.match(/\bNone\b|\bNaN\b|\bNaT\b|<NA>|\{|\bTrue\b|\bFalse\b|Select all|Binder Error/);
+    if (m) out.push(t.textContent.trim().slice(0, 80));
+  }
+  return out;
+}"""
+
+
+def _assert_no_raw_text(v: Visit, where: str):
+    raw = v.page.evaluate(RAW_TEXT_JS)
+    assert not raw, f"{where}: raw text on the page: {raw[:8]}"
+
+
+@pytest.mark.parametrize("user", ["leader", "analyst"])
+def test_no_raw_text_on_any_page(browser, server, user):
+    """Every page a leader or an analyst opens: no None / NaN / True / False / {template} anywhere (admin and
+    street staff are walked by the tests above)."""
+    from access import accounts
+
+    v = Visit(browser, server)
+    try:
+        v.login(accounts.load().demo_passwords[user], user=user)
+        v.wait_ready("/")
+        for i, (href, title) in enumerate(v.nav_links()):
+            if urlparse(v.page.url).path != href:
+                v.nav_link_locator().nth(i).click()
+            v.wait_ready(href)
+            _assert_no_raw_text(v, f"{user} · {title}")
+            v.assert_clean()
+    finally:
+        v.close()
