@@ -8,6 +8,7 @@
     python cli.py unlock     --user NAME [--db PATH]   (let a locked account log in again; server console only)
     python cli.py migrate    --db PATH      (upgrade a store made by an older release; a backup copy is kept)
     python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv] [--published]
+                             [--intervals]
     python cli.py publish    --db PATH --from DATE --to DATE [--level street|community] [--note TEXT] [--reason TEXT]
                              [--user ACCOUNT]
     python cli.py bulletin   --db PATH --from DATE --to DATE --out FILE.docx [--kind month|week] [--level …]
@@ -204,6 +205,11 @@ def cmd_scoreboard(args) -> int:
     board = scoreboard(con, filters, args.level)
     cols = ["unit", "rank", "score", *ITEM_IDS, "prev_score", "prev_rank", "yoy_score", "yoy_rank"]
     board[list(ITEM_IDS)] = board[list(ITEM_IDS)].astype(float).round(2)
+    if args.intervals:                      # 名次区间: metrics/intervals.py (seeded bootstrap, README)
+        from metrics.intervals import rank_intervals
+
+        board = board.merge(rank_intervals(con, filters, args.level, observed=board), on="unit", how="left")
+        cols += ["rank_low", "rank_high"]
     _emit(board[cols].to_dict("records"), args.format)
     return 0
 
@@ -374,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     period(p)
     p.add_argument("--level", choices=("street", "community"), default="street")
     p.add_argument("--published", action="store_true", help="the latest published version (exit 1 when none)")
+    p.add_argument("--intervals", action="store_true", help="add rank_low/rank_high: 95%% bootstrap rank interval")
     p.set_defaults(func=cmd_scoreboard)
 
     p = sub.add_parser("unlock", help="解除账户的登录锁定（在服务器上运行）")

@@ -17,9 +17,13 @@ class Config:
     targets: dict = field(default_factory=dict)
     yellow_band: float = 0.05
     rank_rules: tuple = ()       # ({"position": "first"|"last", "months": n, "flag": "通报表扬"}, …) — 排名走势 flags
+    sections: dict = field(default_factory=dict)    # the whole file, for modules with their own section
 
     def with_weights(self, weights: dict) -> "Config":
-        return Config(dict(weights), self.parameters, self.targets, self.yellow_band, self.rank_rules)
+        return Config(dict(weights), self.parameters, self.targets, self.yellow_band, self.rank_rules, self.sections)
+
+    def section(self, name: str) -> dict:
+        return dict(self.sections.get(name, {}))
 
 
 def parse_config(text: str) -> Config:
@@ -31,6 +35,7 @@ def parse_config(text: str) -> Config:
         yellow_band=float(raw.get("status", {}).get("yellow_band", 0.05)),
         rank_rules=tuple({"position": r["position"], "months": int(r["months"]), "flag": r["flag"]}
                          for r in raw.get("rank_rules", [])),
+        sections=raw,
     )
 
 

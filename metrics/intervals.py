@@ -1,0 +1,182 @@
+"""名次区间: a 95 % interval for each unit's rank in the six-item score, by a seeded bootstrap.
+
+Method (README, 排名的不确定性):
+- resampling unit: the period's records of each unit — events (by reported_at), patrols (by started_at) and workers'
+  platform days (worker_days) — each drawn with replacement within the unit, as many as the unit has; grids, workers
+  and the hand-entered 其他工作 scores are the units' fixed attributes and are not resampled;
+- every replicate is scored by metrics/score.py itself: the replicates are written, side by side, into a private
+  in-memory store with the project's own schema and views, each replicate's copy of a unit under its own name
+  ("东关街道␟17"), and one call of score.scores() scores all of them — no second implementation of the score;
+- ranks within each replicate as on the scoreboard (ties share a rank); the interval is the 2.5th percentile (lower
+  value) to the 97.5th percentile (higher value) of a unit's replicate ranks, widened to include its observed rank;
+- replicates and seed come from data/scoring.toml [intervals] (default 500 replicates, seed 20261123), so the same
+  data gives the same interval on every page, export and CLI run.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from data import store
+
+from . import score
+from .compute import Filters
+from .config import Config, load_config
+
+DEFAULT_REPLICATES = 500
+DEFAULT_SEED = 20261123
+
+
+def settings(cfg: Config) -> tuple[int, int]:
+    raw = cfg.section("fairness").get("intervals", {})
+    return int(raw.get("replicates", DEFAULT_REPLICATES)), int(raw.get("seed", DEFAULT_SEED))
+
+
+def _place_sql(filters: Filters, alias: str = "g") -> tuple[str, dict]:
+    where, params = [], {}
+    for name, column in (("streets", "street"), ("communities", "community"), ("grids", "grid_id")):
+        if getattr(filters, name):
+            where.append(f"list_contains($p_{name}, {alias}.{column})")
+            params[f"p_{name}"] = list(getattr(filters, name))
+    if filters.scope is not None:
+        where.append(f"list_contains($p_scope, {alias}.street)")
+        params["p_scope"] = list(filters.scope)
+    return " and ".join(where) or "true", params
+
+
+def _draw(codes: np.ndarray, replicates: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of every replicate's resample and their replicate number.
+
+    `codes` is each record's unit; records must come sorted by unit. Every replicate draws, for each unit, as many
+    records as the unit has, uniformly with replacement from that unit's records."""
+    n = len(codes)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts_at = np.r_[True, codes[1:] != codes[:-1]]
+    start = np.maximum.accumulate(np.where(starts_at, np.arange(n), 0))
+    bounds = np.r_[np.flatnonzero(starts_at), n]
+    size = np.repeat(np.diff(bounds), np.diff(bounds))
+    rows = start + np.floor(rng.random((replicates, n)) * size).astype(np.int64)
+    return rows.ravel(), np.repeat(np.arange(replicates, dtype=np.int64), n)
+
+
+def _private_store(con, filters: Filters, level: str, replicates: int, seed: int):
+    """An in-memory store with the project's views over `replicates` resampled copies of the period's records.
+
+    Inside it every grid, worker and unit has a short code with the replicate appended ("3.17"): short strings keep
+    the copies cheap. Returns the connection and the unit names by code."""
+    key = score.LEVEL_KEY[level]
+    where, params = _place_sql(filters)
+    p = {**params, "from_ts": pd.Timestamp(filters.date_from),
+         "to_excl": pd.Timestamp(filters.date_to) + pd.Timedelta(days=1),
+         "level": level, "m_from": filters.date_from.strftime("%Y-%m"), "m_to": filters.date_to.strftime("%Y-%m")}
+
+    def read(sql):
+        names = set(re.findall(r"\$([a-z_]+)", sql))
+        return con.sql(sql, params={k: v for k, v in p.items() if k in names}).to_arrow_table()
+
+    grids = read(f"select g.*, dense_rank() over (order by g.{key}) - 1 as _u, "
+                 f"row_number() over (order by g.grid_id) - 1 as _g from grids g where {where}")
+    names = dict(zip(grids.column("_u").to_pylist(), grids.column(key).to_pylist()))
+    mem = duckdb.connect(":memory:")
+    mem.register("reps", pa.table({"rep": pa.array(np.arange(replicates), pa.int64())}))
+    mem.register("src_grids", grids)
+    mem.execute("create table grid_map as select grid_id, _g, _u from src_grids")
+    # the base tables, as in sql/schema, then the project's views and macros over them
+    for ddl in sorted((store.SQL_DIR / "schema").glob("*.sql")):
+        mem.execute(ddl.read_text(encoding="utf-8"))
+    mem.execute("insert into grids select s.* exclude (_u, _g) replace (_g || '.' || rep as grid_id, "
+                "'u' || _u || '.' || rep as street, 'u' || _u || '.' || rep as community, null as district, "
+                "null as boundary) from src_grids s, reps")
+    workers = read(f"select w.*, row_number() over (order by w.worker_id) - 1 as _w from workers w "
+                   f"join grids g using (grid_id) where {where}")
+    mem.register("src_workers", workers)
+    mem.execute("create table worker_map as select worker_id, _w from src_workers")
+    mem.execute("insert into workers select s.* exclude (_w) replace (_w || '.' || rep as worker_id, "
+                "m._g || '.' || rep as grid_id, null as name, null as phone) "
+                "from src_workers s join grid_map m using (grid_id), reps")
+    manual = read("select * from manual_scores where level = $level and month between $m_from and $m_to")
+    mem.register("src_manual", manual)
+    mem.execute("insert into manual_scores select s.* replace ('u' || m._u || '.' || rep as unit) "
+                f"from src_manual s join (select distinct {key}, _u from src_grids) m on m.{key} = s.unit, reps")
+
+    rng = np.random.default_rng(seed)
+    # (relation, the period's records of the place sorted by unit then id, the private view's select list)
+    families = [
+        ("events", f"select e.*, g.{key} as _unit from events e join grids g using (grid_id) where {where} "
+                   "and e.reported_at >= $from_ts and e.reported_at < $to_excl order by _unit, e.event_id",
+         "s.* exclude (_row, _unit) replace (m._g || '.' || i.rep as grid_id, null as worker_id, "
+         "null as description, null as reporter_name, null as reporter_phone)"),
+        ("patrols", f"select p.*, g.{key} as _unit from patrols p join grids g using (grid_id) where {where} "
+                    "and p.started_at >= $from_ts and p.started_at < $to_excl order by _unit, p.patrol_id",
+         "s.* exclude (_row, _unit) replace (m._g || '.' || i.rep as grid_id, null as worker_id, null as track)"),
+        ("worker_days", f"select d.worker_id, d.day, d.grid_id, d.month, d.week, g.{key} as _unit from worker_days d "
+                        f"join grids g using (grid_id) where {where} and d.day >= $from_ts and d.day < $to_excl "
+                        "order by _unit, d.worker_id, d.day",
+         "w._w || '.' || i.rep as worker_id, s.day, m._g || '.' || i.rep as grid_id, "
+         "'u' || m._u || '.' || i.rep as street, 'u' || m._u || '.' || i.rep as community, null as district, "
+         "s.month, s.week"),
+    ]
+    views = []
+    for table, sql, select in families:
+        src = read(sql)
+        rows, rep = _draw(src.column("_unit").to_numpy(zero_copy_only=False), replicates, rng)
+        mem.register(f"src_{table}", src.append_column("_row", pa.array(np.arange(src.num_rows), pa.int64())))
+        mem.register(f"idx_{table}", pa.table({"_row": rows, "rep": rep}))
+        join = "join worker_map w using (worker_id) " if table == "worker_days" else ""
+        views.append(f"create or replace view {table} as select {select} from idx_{table} i "
+                     f"join src_{table} s using (_row) join grid_map m using (grid_id) {join}")
+    # resampled records are read through views (each is scanned once per score), not copied into tables
+    mem.execute("drop table events")
+    mem.execute("drop table patrols")
+    for v in views[:2]:
+        mem.execute(v)
+    for ddl in sorted((store.SQL_DIR / "views").glob("*.sql")):
+        mem.execute(ddl.read_text(encoding="utf-8"))
+    mem.execute(views[2])          # after sql/views, whose worker_days (derived from the records) it replaces
+    return mem, names
+
+
+def replicate_ranks(con, filters: Filters, level: str = "street", cfg: Config | None = None,
+                    replicates: int | None = None, seed: int | None = None) -> pd.DataFrame:
+    """One row per unit and replicate: unit, rep, score, rank (within the replicate)."""
+    cfg = cfg or load_config()
+    r_default, s_default = settings(cfg)
+    replicates = r_default if replicates is None else int(replicates)
+    seed = s_default if seed is None else int(seed)
+    mem, names = _private_store(con, filters, level, replicates, seed)
+    try:
+        plain = replace(filters, streets=(), communities=(), grids=(), scope=None)
+        boot = score.scores(mem, plain, level, cfg)
+    finally:
+        mem.close()
+    parts = boot["unit"].str.slice(1).str.split(".", n=1, expand=True)
+    out = pd.DataFrame({"unit": parts[0].astype(int).map(names), "rep": parts[1].astype(int),
+                        "score": pd.to_numeric(boot["score"], errors="coerce")})
+    out["rank"] = out.groupby("rep")["score"].rank(method="min", ascending=False)
+    return out
+
+
+def rank_intervals(con, filters: Filters, level: str = "street", cfg: Config | None = None,
+                   replicates: int | None = None, seed: int | None = None,
+                   observed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """unit, rank (observed), rank_low, rank_high — the 95 % bootstrap interval of each unit's rank."""
+    cfg = cfg or load_config()
+    observed = score.scores(con, filters, level, cfg) if observed is None else observed
+    reps = replicate_ranks(con, filters, level, cfg, replicates, seed)
+    rows = []
+    for _, r in observed.iterrows():
+        ranks = reps.loc[(reps["unit"] == r["unit"]) & reps["rank"].notna(), "rank"].to_numpy()
+        if pd.isna(r["rank"]) or len(ranks) == 0:
+            rows.append({"unit": r["unit"], "rank_low": None, "rank_high": None})
+            continue
+        low = int(np.percentile(ranks, 2.5, method="lower"))
+        high = int(np.percentile(ranks, 97.5, method="higher"))
+        rows.append({"unit": r["unit"], "rank_low": min(low, int(r["rank"])), "rank_high": max(high, int(r["rank"]))})
+    out = pd.DataFrame(rows, columns=["unit", "rank_low", "rank_high"])
+    return out.astype({"rank_low": "Int64", "rank_high": "Int64"})
