@@ -27,6 +27,8 @@ from data import store
 from . import score
 from .compute import Filters
 from .config import Config, load_config
+from .filters import build_where
+from .registry import SOURCES
 
 DEFAULT_REPLICATES = 500
 DEFAULT_SEED = 20261123
@@ -38,15 +40,9 @@ def settings(cfg: Config) -> tuple[int, int]:
 
 
 def _place_sql(filters: Filters, alias: str = "g") -> tuple[str, dict]:
-    where, params = [], {}
-    for name, column in (("streets", "street"), ("communities", "community"), ("grids", "grid_id")):
-        if getattr(filters, name):
-            where.append(f"list_contains($p_{name}, {alias}.{column})")
-            params[f"p_{name}"] = list(getattr(filters, name))
-    if filters.scope is not None:
-        where.append(f"list_contains($p_scope, {alias}.street)")
-        params["p_scope"] = list(filters.scope)
-    return " and ".join(where) or "true", params
+    """The grids of the filters' places and the user's scope (metrics/filters.py, as every indicator)."""
+    params: dict = {}
+    return build_where(SOURCES["grids"], filters, params, alias=alias), params
 
 
 def _draw(codes: np.ndarray, replicates: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -87,9 +83,9 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
     mem.register("reps", pa.table({"rep": pa.array(np.arange(replicates), pa.int64())}))
     mem.register("src_grids", grids)
     mem.execute("create table grid_map as select grid_id, _g, _u from src_grids")
-    # the base tables, as in sql/schema, then the project's views and macros over them
-    for ddl in sorted((store.SQL_DIR / "schema").glob("*.sql")):
-        mem.execute(ddl.read_text(encoding="utf-8"))
+    # the base tables as every migration leaves them, then the project's views and macros over them
+    for _, _, ddl in store.migrations():
+        mem.execute(ddl)
     mem.execute("insert into grids select s.* exclude (_u, _g) replace (_g || '.' || rep as grid_id, "
                 "'u' || _u || '.' || rep as street, 'u' || _u || '.' || rep as community, null as district, "
                 "null as boundary) from src_grids s, reps")
@@ -136,8 +132,8 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
     mem.execute("drop table patrols")
     for v in views[:2]:
         mem.execute(v)
-    for ddl in sorted((store.SQL_DIR / "views").glob("*.sql")):
-        mem.execute(ddl.read_text(encoding="utf-8"))
+    for ddl in store.view_statements():
+        mem.execute(ddl)
     mem.execute(views[2])          # after sql/views, whose worker_days (derived from the records) it replaces
     return mem, names
 
