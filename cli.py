@@ -9,6 +9,7 @@
     python cli.py migrate    --db PATH      (upgrade a store made by an older release; a backup copy is kept)
     python cli.py scoreboard --db PATH --from DATE --to DATE [--level street|community] [--format json|csv] [--published]
                              [--intervals]
+    python cli.py quality    --db PATH --from DATE --to DATE [--format json|csv]   (数据质量 signals, one row each)
     python cli.py publish    --db PATH --from DATE --to DATE [--level street|community] [--note TEXT] [--reason TEXT]
                              [--user ACCOUNT]
     python cli.py bulletin   --db PATH --from DATE --to DATE --out FILE.docx [--kind month|week] [--level …]
@@ -334,6 +335,17 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_quality(args) -> int:
+    from metrics.quality import flagged
+
+    con, filters, err = _reader(args)
+    if err:
+        return err
+    flags = flagged(con, filters)
+    _emit(flags[["signal", "kind", "id", "street", "detail"]].to_dict("records"), args.format)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="网格化服务管理 指标看板 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -387,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True)
     p.add_argument("--db", help="the store whose audit log counts the failures (default: $GRIDGOV_DB or data/)")
     p.set_defaults(func=cmd_unlock)
+
+    p = sub.add_parser("quality", help="数据质量：列出各信号标记的记录（metrics/quality.py）")
+    period(p)
+    p.set_defaults(func=cmd_quality)
 
     p = sub.add_parser("migrate", help="升级旧版本数据库的结构（先保存副本）")
     p.add_argument("--db", required=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1032,6 +1033,8 @@ def _patrols_table(rng: np.random.Generator, grids: Grids, staffing: Staffing, c
     visit_p = np.array([s.key_visit_p for s in STREETS])[street[grid]] * grids.diligence[grid] \
         * np.exp(0.1 * climate[street[grid], cal.month[day]])
     worker = worker_matrix[grid, day]
+    started, walk_s = _one_at_a_time(started, (minutes * 60).astype(np.int64), worker, cal.day_s[day])
+    minutes = walk_s / 60.0
     recent = day >= n_days - TRACK_DAYS
     track = np.full(n, None, dtype=object)
     track[recent] = _tracks(rng, grid[recent], grids.layout.pool)
@@ -1049,6 +1052,36 @@ def _patrols_table(rng: np.random.Generator, grids: Grids, staffing: Staffing, c
         "track": pa.array(track.tolist(), pa.string()),
         "import_id": pa.array(np.full(n, import_id, np.int32)),
     })
+
+
+def _one_at_a_time(started: np.ndarray, seconds: np.ndarray, worker: np.ndarray, day_s: np.ndarray,
+                   gap_s: int = 20 * 60) -> tuple[np.ndarray, np.ndarray]:
+    """A worker walks one patrol at a time: a worker's patrols of a day are laid end to end with 20-minute gaps from
+    the first one's start (moved earlier, not before 07:00, when the last would start after 18:59; durations shrink
+    in the rare day that still does not fit). The 数据质量 signal overlapping_patrols must find only planted overlaps.
+    Returns (started, seconds)."""
+    started, seconds = started.copy(), seconds.copy()
+    staffed = np.flatnonzero(worker >= 0)
+    order = staffed[np.lexsort((started[staffed], day_s[staffed], worker[staffed]))]
+    key = worker[order] * 100_000 + (day_s[order] // 86400)
+    bounds = np.r_[0, np.flatnonzero(np.diff(key)) + 1, len(order)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - a < 2:
+            continue
+        idx = order[a:b]
+        day0 = int(day_s[idx[0]])
+        first, latest = day0 + 7 * 3600, day0 + 18 * 3600 + 59 * 60
+        dur = seconds[idx]
+        span = int(dur[:-1].sum()) + gap_s * (len(idx) - 1)          # from the first start to the last start
+        if first + span > latest:                                      # does not fit: shrink the walks
+            dur = (dur * (latest - first - gap_s * (len(idx) - 1)) / max(1, int(dur[:-1].sum()) + 1)).astype(np.int64)
+            dur = np.maximum(dur, 30 * 60)
+            span = int(dur[:-1].sum()) + gap_s * (len(idx) - 1)
+        t = max(first, min(int(started[idx[0]]), latest - span))
+        for i, d in zip(idx.tolist(), dur.tolist()):
+            started[i], seconds[i] = t, d
+            t += d + gap_s
+    return started, seconds
 
 
 def _tracks(rng: np.random.Generator, grid: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -1257,6 +1290,157 @@ def _manual_scores_table(rng: np.random.Generator, cal: Calendar, climate: np.nd
 
 
 # ===================================================================================================================
+# Planted anomalies (数据质量): a documented set of gamed records the signals of metrics/quality.py must find
+# ===================================================================================================================
+#
+# Records are picked by an md5 of their id and a salt (stable across runs, DuckDB versions and --events), so
+# planted() can name them again after the fact. The generator's own records are kept clear of every signal first:
+# patrols of one worker never overlap (_one_at_a_time), an event that happens to repeat another's grid, category
+# and description within a day gets its wording changed, and every 15th rating of a worker is a 4 rather than a 5
+# (both count as satisfied). Then, over the whole window:
+#   instant_closure      ≈ 1/410 of closed events: every step within minutes, closed 5 minutes after the report
+#   eval_at_closure      ≈ 1/410 of evaluated events (others): evaluated 20 seconds after closure
+#   duplicate_event      ≈ 1/512 of events with a description (reported before 21:00): the next event of the same
+#                        day is overwritten with a copy reported 2 hours later — both are flagged
+#   short_patrol         ≈ 1/680 of patrols: 6 minutes, 350 m
+#   overlapping_patrols  ≈ 1/1000 of staffed patrols: a second patrol by the same worker starting 15 minutes after
+#                        it (id P9…) — both are flagged
+#   implausible_speed    ≈ 1/680 of patrols (others): the distance of 30 km/h over the patrol's duration
+#   uniform_satisfaction 3 active workers with ≥ 30 rated events: every rated event of theirs rated 5 (flagged over periods where they have
+#                        ≥ 20 rated events, e.g. the whole window)
+# and in the last full month M:
+#   month_end_bunching   one community (the first by md5): its events closed in M are closed on M's last day
+#   bulk_grid_update     one community of another street: all its grids "updated" on M's last day
+
+def _pick(column: str, salt: str, share: str) -> str:
+    """Records whose md5(id, salt) falls below `share`; never a planted copy (ids with 9 where a sequence starts)."""
+    at = 10 if column == "event_id" else 2
+    return f"md5({column} || '{salt}') < '{share}' and substr({column}, {at}, 1) <> '9'"
+
+
+PLANT_EVENTS_IC = _pick("event_id", "instant_closure", "00a") + " and closed_at is not null"
+PLANT_EVENTS_EC = (_pick("event_id", "eval_at_closure", "00a") + " and evaluated_at is not null "
+                   "and closed_at is not null and not (" + _pick("event_id", "instant_closure", "00a") + ")")
+# duplicate_event: a picked event a and the next event of its day b (whose content becomes a's, 2 hours later)
+DUP_NEXT = "left(a.event_id, 9) || lpad(cast(cast(substr(a.event_id, 10) as int) + 1 as varchar), 5, '0')"
+DUP_PAIR = ("md5(a.event_id || 'duplicate_event') < '008' and a.description is not null "
+            "and hour(a.reported_at) < 21 and greatest(a.reported_at, a.registered_at, a.dispatched_at, a.handled_at, "
+            "a.closed_at, a.evaluated_at) < $cut "
+            + " ".join(f"and not md5({e}.event_id || '{salt}') < '{share}'" for e, salt, share in
+                       (("a", "instant_closure", "00a"), ("a", "eval_at_closure", "00a"),
+                        ("b", "instant_closure", "00a"), ("b", "eval_at_closure", "00a"),
+                        ("b", "duplicate_event", "008"))))
+PLANT_PATROLS_SHORT = _pick("patrol_id", "short_patrol", "006") + " and ended_at is not null"
+PLANT_PATROLS_OVERLAP = (_pick("patrol_id", "overlapping_patrols", "0041") + " and worker_id is not null "
+                         "and ended_at is not null and not (" + PLANT_PATROLS_SHORT + ")")
+PLANT_PATROLS_SPEED = (_pick("patrol_id", "implausible_speed", "006") + " and ended_at is not null "
+                       "and not (" + PLANT_PATROLS_SHORT + ") and not (" + PLANT_PATROLS_OVERLAP + ")")
+
+
+PLANT_WORKERS = ("select worker_id from workers where active and worker_id in (select worker_id from events "
+                 "where satisfaction is not null group by 1 having count(*) >= 30) "
+                 "order by md5(worker_id || 'uniform_satisfaction') limit 3")
+
+
+def _copy_id(column: str, prefix_len: int) -> str:
+    """A planted copy's id: the original's with the first digit of its sequence replaced by 9."""
+    return f"left({column}, {prefix_len}) || '9' || substr({column}, {prefix_len + 2})"
+
+
+def _plant_anomalies(con, cal: Calendar) -> None:
+    month = cal.months[-2]
+    m_start = datetime.strptime(month + "-01", "%Y-%m-%d")
+    m_last = (m_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    # keep the generator's own records clear: a natural repeat within a day gets its wording changed
+    con.execute("""
+        update events set description = replace(description, '附近', '旁')
+        where event_id in (select b.event_id from events a join events b
+            on a.grid_id = b.grid_id and a.category = b.category and a.description = b.description
+           and a.event_id < b.event_id and abs(date_diff('second', a.reported_at, b.reported_at)) <= 86400)""")
+    # instant closure: the lifecycle squeezed into five minutes
+    con.execute(f"""
+        update events set registered_at = reported_at + interval 1 minute,
+            dispatched_at = case when dispatched_at is null then null else reported_at + interval 2 minute end,
+            handled_at = case when handled_at is null then null else reported_at + interval 3 minute end,
+            closed_at = reported_at + interval 5 minute
+        where {PLANT_EVENTS_IC}""")
+    con.execute(f"update events set evaluated_at = closed_at + interval 20 second where {PLANT_EVENTS_EC}")
+    # duplicate: the next event of the same day becomes a copy of the picked one, reported 2 hours later (the number
+    # of events stays what --events asked for)
+    same = ["grid_id", "category", "subcategory", "source", "tier", "outcome", "resolved_on_site", "satisfaction",
+            "worker_id", "department", "lon", "lat", "description", "reporter_name", "reporter_phone"]
+    later = ["reported_at", "registered_at", "dispatched_at", "handled_at", "closed_at", "evaluated_at", "due_at"]
+    sets = ", ".join([f"{c} = a.{c}" for c in same] + [f"{c} = a.{c} + interval 2 hour" for c in later])
+    con.execute(f"update events b set {sets} from events a where b.event_id = {DUP_NEXT} and {DUP_PAIR}",
+                {"cut": datetime(cal.end.year, cal.end.month, cal.end.day)})
+    con.execute(f"update patrols set ended_at = started_at + interval 6 minute, distance_m = 350 "
+                f"where {PLANT_PATROLS_SHORT}")
+    con.execute(f"""
+        insert into patrols select * replace ({_copy_id('patrol_id', 1)} as patrol_id,
+            started_at + interval 15 minute as started_at, ended_at + interval 15 minute as ended_at, null as track)
+        from patrols where {PLANT_PATROLS_OVERLAP}""")
+    con.execute(f"update patrols set distance_m = round(date_diff('second', started_at, ended_at) * 30 / 3.6) "
+                f"where {PLANT_PATROLS_SPEED}")
+    # clear: every 15th rating of a worker is a 4 rather than a 5 (both count as satisfied, so no indicator moves),
+    # so no other worker has 20 ratings in a row of 5 in any period
+    con.execute(f"""
+        update events set satisfaction = 4 where event_id in (
+            select event_id from (select event_id, satisfaction, row_number() over (
+                partition by worker_id order by reported_at, event_id) as k
+                from events where satisfaction is not null and worker_id is not null
+                  and worker_id not in ({PLANT_WORKERS}))
+            where k % 15 = 0 and satisfaction = 5)""")
+    con.execute(f"update events set satisfaction = 5 where satisfaction is not null and worker_id in ({PLANT_WORKERS})")
+    bunch, bulk = _planted_communities(con)
+    con.execute("""
+        update events set closed_at = $last + to_minutes(cast(16 * 60 + (hash(event_id) % 120) as bigint)),
+            evaluated_at = case when evaluated_at is null then null
+                                else $last + interval 1 day + to_minutes(cast(9 * 60 + hash(event_id) % 120 as bigint)) end
+        where closed_at >= $m_start and closed_at < $last and grid_id in (select grid_id from grids where community = $c)
+          and not (""" + PLANT_EVENTS_IC + ") and not (" + PLANT_EVENTS_EC + ")",
+                {"last": m_last, "m_start": m_start, "c": bunch})
+    con.execute("update grids set updated_at = $last + to_minutes(cast(15 * 60 + (hash(grid_id) % 90) as bigint)) "
+                "where community = $c", {"last": m_last, "c": bulk})
+
+
+def _planted_communities(con) -> tuple[str, str]:
+    """(the month-end bunching community, the bulk-update community of another street)."""
+    rows = con.execute("select community, street from (select distinct community, street from grids) "
+                       "order by md5(community || 'planted')").fetchall()
+    bunch = rows[0]
+    bulk = next(r for r in rows if r[1] != bunch[1])
+    return bunch[0], bulk[0]
+
+
+def _dup_cut(con) -> datetime:
+    """The planting's cut-off (midnight before the last day of data), read back from the import log."""
+    note = con.execute("select sha256 from import_log where kind = 'demo' order by import_id desc limit 1").fetchall()
+    end = re.search(r"end=(\d{4}-\d{2}-\d{2})", note[0][0]).group(1) if note else None
+    return datetime.strptime(end, "%Y-%m-%d") if end else datetime(2100, 1, 1)
+
+
+def planted(con) -> dict[str, set]:
+    """The ids the demo planted, by signal (events/patrols by id, workers by worker_id, communities by name)."""
+    q = lambda sql: {r[0] for r in con.execute(sql).fetchall()}
+    pairs = con.execute(f"select a.event_id, b.event_id from events a join events b on b.event_id = {DUP_NEXT} "
+                        f"where {DUP_PAIR}", {"cut": _dup_cut(con)}).fetchall()
+    dup = {e for pair in pairs for e in pair}
+    over = q(f"select patrol_id from patrols where {PLANT_PATROLS_OVERLAP}")
+    bunch, bulk = _planted_communities(con)
+    return {
+        "instant_closure": q(f"select event_id from events where {PLANT_EVENTS_IC}"),
+        "eval_at_closure": q(f"select event_id from events where {PLANT_EVENTS_EC}"),
+        "duplicate_event": dup,
+        "short_patrol": q(f"select patrol_id from patrols where {PLANT_PATROLS_SHORT}"),
+        "overlapping_patrols": over | {f"P9{p[2:]}" for p in over},
+        "implausible_speed": q(f"select patrol_id from patrols where {PLANT_PATROLS_SPEED}"),
+        "uniform_satisfaction": q(PLANT_WORKERS),
+        "month_end_bunching": {bunch},
+        "bulk_grid_update": {bulk},
+    }
+
+
+# ===================================================================================================================
 # Entry point
 # ===================================================================================================================
 
@@ -1326,6 +1510,9 @@ def generate(con, seed: int = 42, events: int | None = None, end: date | None = 
         report(0.1, "救助、巡查、其他工作得分")
         ctx = EventContext(grids, staffing, cal, climate, import_id)
         counts["events"] = _insert_events(con, streams["events"], n_events, ctx, report, (0.1, 0.97))
+        _plant_anomalies(con, cal)
+        counts["events"] = con.sql("select count(*) from events").fetchall()[0][0]
+        counts["patrols"] = con.sql("select count(*) from patrols").fetchall()[0][0]
         _log_import(con, import_id, seed, n_events, cal, counts)
         con.execute("commit")
     except BaseException:
