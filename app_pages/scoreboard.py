@@ -12,6 +12,7 @@ from ui import auth
 from ui import components as ui
 from ui.bulletin import bulletin_html
 from ui import data
+from ui import fairness
 from ui import filters as flt
 from ui import format as fmt
 from ui import kiosk
@@ -30,8 +31,8 @@ def arrow(change, rank=False) -> str:
 
 def ranking_table(board: pd.DataFrame, unit_label: str, district: bool = False) -> pd.DataFrame:
     out = pd.DataFrame({
-        "排名": [f"全区第 {fmt.number(r)} 名" if district else fmt.number(r) for r in board["rank"]],
-        unit_label: board["unit"],
+        "排名": fairness.rank_cells(board, "全区第" if district else "第"),
+        unit_label: fairness.unit_cells(board),
         "综合得分": [fmt.number(s, 2) for s in board["score"]],
         "较上期": [arrow(c) for c in board["score_change"]],
         "名次变化": [arrow(c, rank=True) for c in board["rank_change"]],
@@ -39,6 +40,8 @@ def ranking_table(board: pd.DataFrame, unit_label: str, district: bool = False) 
     })
     for i in ITEM_IDS:
         out[ITEM_LABELS[i]] = [fmt.number(v, 2) for v in board[i]]
+    if "quality" in board:
+        out["数据质量"] = board["quality"]
     return out
 
 
@@ -72,6 +75,8 @@ def kiosk_screens(f) -> list:
     from metrics.rank_history import last_whole_month
     flags = data.rank_flags(data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope))
     note = "　".join(f"{u}：{t}" for u, ts in flags.items() for t in ts)
+    board = fairness.annotate(board, f, quality=False)
+    note = "　".join(x for x in (fairness.kiosk_note(board), note) if x)
     screens = [lambda: st.html(kiosk.ranking(board, "六项综治业务指标 · 街道排名", sub, note=note))]
     for k in range(0, len(board), kiosk.ROWS_PER_COLUMN):
         page = board.iloc[k:k + kiosk.ROWS_PER_COLUMN]
@@ -141,15 +146,19 @@ if live.empty:
 
 st.subheader("街道排名")
 board, header = published.banner(street_scope.with_(streets=()), live)      # the published version where one exists
+if district_units is None:            # staff read district ranks: their intervals are not computed in scope
+    board = fairness.annotate(board, street_scope.with_(streets=()))
 published.flags_line(street_scope.with_(streets=()))
 st.dataframe(ranking_table(board, "街道", district=district_units is not None), hide_index=True)
+fairness.caption(board)
 b_html, b_word = st.columns([1, 4])
 b_html.download_button(
     "下载排名通报（可打印）",
     bulletin_html(board, "六项综治业务指标排名通报", fmt.period_label(f.date_from, f.date_to),
                   fmt.period_label(prev.date_from, prev.date_to),
                   (published.marker(header) if header else "草稿·未发布") + f" · {date.today():%Y年%m月%d日}印发",
-                  weights=header["weights"] if header else None).encode("utf-8"),
+                  weights=header["weights"] if header else None,
+                  extra=fairness.bulletin_sections(board, street_scope.with_(streets=()))).encode("utf-8"),
     f"排名通报_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.html", "text/html", key="bulletin",
     on_click=lambda: auth.log("export", {"what": "排名通报", "rows": len(board)}))
 with b_word:
@@ -159,7 +168,7 @@ published.publish_panel(street_scope.with_(streets=()), lambda b: st.dataframe(r
 if f.scope is not None:
     st.caption(f"名次为全区排名（全区共 {fmt.number(district_units)} 个街道参加排名）；"
                "其他街道的名称和得分不向您显示。")
-top, bottom = honour_lists(board)
+top, bottom = honour_lists(fairness.honour_candidates(board))     # 样本少 units stay off the lists
 red, black = st.columns(2) if len(top) else (None, None)
 
 
@@ -194,7 +203,7 @@ with tab_explain:
         inputs = "；".join(
             f"{METRICS[x['metric']].label if x['metric'] in METRICS else '人工评分'} "
             + (fmt.value(x["metric"], x["value"]) if x["metric"] in METRICS else fmt.number(x["value"], 1))
-            + (f"（{fmt.fraction(x['metric'], x['numerator'], x['denominator'])}）" if x["metric"] in METRICS
+            + (f"（{fairness.n_note(x['metric'], x['numerator'], x['denominator'])}）" if x["metric"] in METRICS
                else f"（{x['denominator']} 个月）")
             for x in it["inputs"])
         rows.append({"分项": it["label"], "得分": fmt.number(it["value"], 2), "权重": fmt.number(it["weight"]),
@@ -211,13 +220,15 @@ with tab_comm:
     streets = list(board["unit"])
     s = st.selectbox("街道", streets, index=streets.index(f.streets[0]) if f.streets and f.streets[0] in streets
                      else 0, key="comm_street")
-    cboard = data.scoreboard(street_scope.with_(streets=(s,)), level="community")
+    cboard = fairness.annotate(data.scoreboard(street_scope.with_(streets=(s,)), level="community"),
+                               street_scope.with_(streets=(s,)), level="community")
     cpub, cheader = published.published_board(f, cboard, "community")   # district-wide ranks where published
     if cheader is not None:
         st.caption(f"{published.marker(cheader)} · 名次为全区社区名次；下方可展开街道内的实时排名。")
         st.dataframe(ranking_table(cpub, "社区"), hide_index=True)
     with st.expander("街道内实时排名", expanded=cheader is None):
         st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
+        fairness.caption(cboard, "社区")
 
 with tab_hist:
     h_level, h_months = st.columns(2)

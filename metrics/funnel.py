@@ -172,3 +172,51 @@ def sentence(f: dict, labels: dict | None = None) -> str:
     if lo:
         parts.append(f"显著低于{'目标' if f['centre_kind'] == 'target' else '全区'}的有 {'、'.join(map(str, lo))}")
     return base + "：" + "；".join(parts) + "。"
+
+
+def min_n(cfg: Config) -> int:
+    return int(cfg.section("fairness").get("min_n", 10))
+
+
+def small_samples(parts: dict, key: str, cfg: Config | None = None) -> dict:
+    """unit → the labels of the rate parts of its score resting on fewer than min_n records (样本少).
+
+    `parts` is score.item_parts(): {part id: DataFrame by unit with numerator and denominator}."""
+    cfg = cfg or load_config()
+    limit = min_n(cfg)
+    out: dict = {}
+    for pid, df in parts.items():
+        if not METRICS[pid].is_rate:
+            continue
+        for unit, den in zip(df[key], df["denominator"]):
+            if den is not None and not (isinstance(den, float) and math.isnan(den)) and 0 < den < limit:
+                out.setdefault(unit, []).append(METRICS[pid].label)
+    return out
+
+
+def rank_sentence(board: pd.DataFrame, unit_word: str = "街道") -> str:
+    """The sentence a leader reads under the ranking: can first and last place be told apart from the others?
+
+    `board` has unit, rank, rank_low, rank_high (ranked units only)."""
+    b = board.dropna(subset=["rank", "rank_low", "rank_high"]).sort_values("rank")
+    if len(b) < 2:
+        return ""
+    n = int(b["rank"].max())
+    first, last = b.iloc[0], b.iloc[-1]
+    top_tied = [u for u, lo in zip(b["unit"][1:], b["rank_low"][1:]) if lo <= int(first["rank_high"])]
+    bottom_tied = [u for u, hi in zip(b["unit"][:-1], b["rank_high"][:-1]) if hi >= int(last["rank_low"])]
+    if len(top_tied) == len(b) - 1 and len(bottom_tied) == len(b) - 1:
+        return (f"本期各{unit_word}的名次区间相互重叠：得分差别可能只是数据的随机波动，这个排名分不出谁的工作更好，"
+                "不宜据此表彰或通报批评。")
+    parts = []
+    if top_tied:
+        parts.append(f"第一名{first['unit']}（名次区间 {int(first['rank_low'])}–{int(first['rank_high'])}）"
+                     f"与{'、'.join(top_tied)}的差距在数据波动范围内，领先并不确定")
+    else:
+        parts.append(f"第一名{first['unit']}的领先超出了数据的随机波动")
+    if bottom_tied:
+        parts.append(f"末位{last['unit']}（名次区间 {int(last['rank_low'])}–{int(last['rank_high'])}）"
+                     f"与{'、'.join(bottom_tied)}分不出高下，不宜单独通报批评")
+    else:
+        parts.append(f"末位{last['unit']}确实落后于其他{unit_word}")
+    return "；".join(parts) + "。"

@@ -28,7 +28,8 @@ def _cell(v, decimals=2) -> str:
 
 
 def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, issued: str,
-                  level_label: str = "街道", weights: dict | None = None) -> str:
+                  level_label: str = "街道", weights: dict | None = None,
+                  extra: str = "") -> str:
     """The bulletin as one self-contained HTML document (no external resources); `weights` default to the scoring
     file's (a published version passes its own)."""
     if weights is None:
@@ -41,12 +42,16 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
     rows = []
     for _, r in board.iterrows():
         ch, rc = r.get("score_change"), r.get("rank_change")
-        rows.append("<tr>" + f"<td>{_cell(r['rank'], 0)}</td><td>{html.escape(str(r['unit']))}</td>"
+        interval = ("" if fmt.is_missing(r.get("rank_low")) else
+                    f"<br><span class='note'>（{int(r['rank_low'])}–{int(r['rank_high'])}）</span>")
+        rows.append("<tr>" + f"<td>{_cell(r['rank'], 0)}{interval}</td><td>{html.escape(str(r['unit']))}</td>"
                     f"<td><b>{_cell(r['score'])}</b></td>"
                     f"<td>{'—' if fmt.is_missing(ch) else f'{ch:+.2f}'}</td>"
                     f"<td>{'—' if fmt.is_missing(rc) or rc == 0 else (f'上升{int(rc)}' if rc > 0 else f'下降{-int(rc)}')}</td>"
                     + "".join(f"<td>{_cell(r[i])}</td>" for i in ITEM_IDS) + "</tr>")
-    top, bottom = honour_lists(board)
+    from .fairness import honour_candidates          # 样本少 units stay off the lists, as on the page
+
+    top, bottom = honour_lists(honour_candidates(board))
     red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(top["unit"], top["score"]))
     black = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(bottom["unit"], bottom["score"]))
     leaders = []
@@ -67,6 +72,7 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
 <p><b>黑榜：</b>{html.escape(black) if len(top) else '—'}</p>
 <h2>三、分项领先</h2>
 <table><tr><th>分项</th><th>领先单位</th><th>得分</th><th>计算方法</th></tr>{''.join(leaders)}</table>
+{extra}
 <p class="note">说明：综合得分为各分项得分按权重（{html.escape(stated)}）的加权平均；无数据的分项不计入，权重按其余分项重新归一。
 分项得分由平台数据按赋分标准的公式计算，其他工作为人工评分。</p>
 </body></html>"""
