@@ -37,7 +37,8 @@ def test_every_signal_finds_exactly_its_records(fcon):
 
 def test_thresholds_come_from_the_toml(fcon):
     text = (load_config.__globals__["DEFAULT_PATH"]).read_text(encoding="utf-8")
-    cfg = parse_config(text + "\n[quality.short_patrol]\nmin_minutes = 6\n[quality.implausible_speed]\nmax_kmh = 25\n")
+    assert "min_minutes = 10" in text and "max_kmh = 20" in text
+    cfg = parse_config(text.replace("min_minutes = 10", "min_minutes = 6").replace("max_kmh = 20", "max_kmh = 25"))
     flags = quality.flagged(fcon, SEPT, ["short_patrol", "implausible_speed"], cfg)
     assert _ids(flags, "short_patrol") == {"P-D4"}          # 5 minutes < 6; P-D3's 6 minutes is not
     assert _ids(flags, "implausible_speed") == set()        # 24 km/h ≤ 25
