@@ -24,7 +24,8 @@ st.caption(f"{flt.scope_label(f)} · 统计期 {fmt.period_label(f.date_from, f.
 
 rates = fn.rate_metrics()
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-metric_id = c1.selectbox("指标", rates, format_func=lambda m: METRICS[m].label, key="fmetric", bind="query-params")
+metric_id = c1.selectbox("指标", rates, index=rates.index("satisfaction_rate"), format_func=lambda m: METRICS[m].label,
+                         key="fmetric", bind="query-params")
 n_streets = len(fairdata.funnel(metric_id, f, "street")["units"])
 levels = [lv for lv in LEVELS if lv != "street" or n_streets >= MIN_UNITS]
 level = c2.selectbox("比较单位", levels, format_func=LEVELS.get, key="flevel")
@@ -44,6 +45,8 @@ if centre == "target" and res["centre_kind"] == "district":
     st.caption("该指标没有设定目标值，以全区比率为中心。")
 
 cur = res["curve"]
+n_lo = max(1.0, float(units["denominator"].min()) / 2)           # draw the funnel over the units' range only
+cur = cur[cur["n"] >= n_lo]
 fig = go.Figure()
 for (lo, hi), name, dash in (((0.001, 0.999), "99.8% 控制线", "dot"), ((0.025, 0.975), "95% 控制线", "dash")):
     for p, show in ((lo, True), (hi, False)):
@@ -65,7 +68,11 @@ for sig in (None, "high", "low"):
         text=part["unit"], customdata=part[["numerator", "denominator"]].values,
         hovertemplate="%{text}<br>%{y:.1%}（%{customdata[0]:.0f} / %{customdata[1]:.0f}）<extra></extra>"))
 fig.update_xaxes(title="样本数（分母）", type="log" if cur["n"].max() > 200 else "linear")
-fig.update_yaxes(title=label, tickformat=".0%")
+low = min(float(units["value"].min()), float(cur["p0.001"].min()))
+high = max(float(units["value"].max()), float(cur["p0.999"].max()))
+pad = max(0.01, (high - low) * 0.08)
+fig.update_yaxes(title=label, tickformat=".1%" if high - low < 0.1 else ".0%",
+                 range=[max(0.0, low - pad), min(1.0, high + pad) + (0.005 if high >= 1 else 0)])
 fig.update_layout(legend=dict(orientation="h", y=-0.2))
 st.plotly_chart(ui.style(fig, f"{label} · 按{LEVELS[level]}（{len(units)} 个）", height=460), key="funnel")
 st.markdown(fn.sentence(res))

@@ -42,7 +42,7 @@ def test_funnel_page(app, demo_db):
     assert {"95% 控制线", "99.8% 控制线", "全区比率"} <= names
     assert any("喇叭口" in m.value for m in at.markdown)
     con = ro(demo_db)
-    res = fn.funnel(con, fn.rate_metrics()[0], Filters(*LAST_MONTH), "community")
+    res = fn.funnel(con, "satisfaction_rate", Filters(*LAST_MONTH), "community")
     con.close()
     out = res["units"][res["units"]["signal"].notna()]
     if len(out):
