@@ -73,7 +73,7 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
          "level": level, "m_from": filters.date_from.strftime("%Y-%m"), "m_to": filters.date_to.strftime("%Y-%m")}
 
     def read(sql):
-        names = set(re.findall(r"\$([a-z_]+)", sql))
+        names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
         return con.sql(sql, params={k: v for k, v in p.items() if k in names}).to_arrow_table()
 
     grids = read(f"select g.*, dense_rank() over (order by g.{key}) - 1 as _u, "
@@ -102,31 +102,49 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
                 f"from src_manual s join (select distinct {key}, _u from src_grids) m on m.{key} = s.unit, reps")
 
     rng = np.random.default_rng(seed)
+    grid_code = {g: c for g, c in zip(grids.column("grid_id").to_pylist(), grids.column("_g").to_pylist())}
+    unit_code = {g: c for g, c in zip(grids.column("grid_id").to_pylist(), grids.column("_u").to_pylist())}
+    worker_code = dict(zip(workers.column("worker_id").to_pylist(), workers.column("_w").to_pylist()))
+    n_grids, n_units, n_workers = grids.num_rows, len(names), workers.num_rows
+
+    def codes(prefix: str, n: int) -> pa.Array:
+        """The private names of n things × every replicate, in the order code × replicates + rep."""
+        return pa.array([f"{prefix}{k}.{r}" for k in range(n) for r in range(replicates)], pa.string())
+
+    def column(of_row: np.ndarray, rows: np.ndarray, rep: np.ndarray, dictionary: pa.Array) -> pa.Array:
+        # dictionary-encoded: the copies share R × (grids | units | workers) strings instead of one per record
+        return pa.DictionaryArray.from_arrays(pa.array((of_row[rows] * replicates + rep).astype(np.int32)), dictionary)
+
+    grid_dict, unit_dict = codes("", n_grids), codes("u", n_units)
     # (relation, the period's records of the place sorted by unit then id, the private view's select list)
     families = [
         ("events", f"select e.*, g.{key} as _unit from events e join grids g using (grid_id) where {where} "
                    "and e.reported_at >= $from_ts and e.reported_at < $to_excl order by _unit, e.event_id",
-         "s.* exclude (_row, _unit) replace (m._g || '.' || i.rep as grid_id, null as worker_id, "
-         "null as description, null as reporter_name, null as reporter_phone)"),
+         "s.* exclude (_row, _unit) replace (i.grid_id as grid_id, null as worker_id, null as description, "
+         "null as reporter_name, null as reporter_phone)"),
         ("patrols", f"select p.*, g.{key} as _unit from patrols p join grids g using (grid_id) where {where} "
                     "and p.started_at >= $from_ts and p.started_at < $to_excl order by _unit, p.patrol_id",
-         "s.* exclude (_row, _unit) replace (m._g || '.' || i.rep as grid_id, null as worker_id, null as track)"),
+         "s.* exclude (_row, _unit) replace (i.grid_id as grid_id, null as worker_id, null as track)"),
         ("worker_days", f"select d.worker_id, d.day, d.grid_id, d.month, d.week, g.{key} as _unit from worker_days d "
                         f"join grids g using (grid_id) where {where} and d.day >= $from_ts and d.day < $to_excl "
                         "order by _unit, d.worker_id, d.day",
-         "w._w || '.' || i.rep as worker_id, s.day, m._g || '.' || i.rep as grid_id, "
-         "'u' || m._u || '.' || i.rep as street, 'u' || m._u || '.' || i.rep as community, null as district, "
-         "s.month, s.week"),
+         "i.worker_id, s.day, i.grid_id, i.unit as street, i.unit as community, null as district, s.month, s.week"),
     ]
     views = []
     for table, sql, select in families:
         src = read(sql)
         rows, rep = _draw(src.column("_unit").to_numpy(zero_copy_only=False), replicates, rng)
+        gids = src.column("grid_id").to_pylist()
+        idx = {"_row": rows, "rep": rep,
+               "grid_id": column(np.array([grid_code[g] for g in gids], np.int64), rows, rep, grid_dict)}
+        if table == "worker_days":
+            idx["unit"] = column(np.array([unit_code[g] for g in gids], np.int64), rows, rep, unit_dict)
+            idx["worker_id"] = column(np.array([worker_code[w] for w in src.column("worker_id").to_pylist()],
+                                               np.int64), rows, rep, codes("", n_workers))
         mem.register(f"src_{table}", src.append_column("_row", pa.array(np.arange(src.num_rows), pa.int64())))
-        mem.register(f"idx_{table}", pa.table({"_row": rows, "rep": rep}))
-        join = "join worker_map w using (worker_id) " if table == "worker_days" else ""
+        mem.register(f"idx_{table}", pa.table(idx))
         views.append(f"create or replace view {table} as select {select} from idx_{table} i "
-                     f"join src_{table} s using (_row) join grid_map m using (grid_id) {join}")
+                     f"join src_{table} s using (_row)")
     # resampled records are read through views (each is scanned once per score), not copied into tables
     mem.execute("drop table events")
     mem.execute("drop table patrols")

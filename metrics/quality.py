@@ -79,7 +79,7 @@ def flagged(con, filters: Filters, signals=None, cfg: Config | None = None) -> p
     for s in [SIGNALS[i] if isinstance(i, str) else i for i in (signals or SIGNALS_LIST)]:
         sql = f"select * from ({s.sql}) s where {where} order by happened_at, id"
         params = {**base, **thresholds(s, cfg)}
-        names = set(re.findall(r"\$([a-z_]+)", sql))
+        names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
         df = con.execute(sql, {k: v for k, v in params.items() if k in names}).df()
         df.insert(0, "kind", s.kind)
         df.insert(0, "signal", s.id)

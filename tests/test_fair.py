@@ -143,3 +143,36 @@ def test_cli_scoreboard_intervals(fair_db):
         ("中街街道", 1, 1, 2), ("东关街道", 2, 1, 2)]
     plain = json.loads(_cli("scoreboard", "--db", fair_db, "--from", "2025-09-01", "--to", "2025-09-30").stdout)
     assert "rank_low" not in plain[0]
+
+
+# ---------------------------------------------------------------------------------------------- small samples, 研判
+
+def test_small_samples_and_honours(fcon):
+    from metrics.config import load_config
+
+    parts = score.item_parts(fcon, SEPT)
+    small = funnel.small_samples(parts, "street", load_config())
+    # 3 concluded disputes a street (min_n = 10): both streets rest on few disputes; 7 events each, too
+    assert "矛盾纠纷调处成功率" in small["东关街道"] and "矛盾纠纷调处成功率" in small["中街街道"]
+    assert "24小时内立案率" in small["东关街道"]
+    from ui import fairness
+
+    board = score.scores(fcon, SEPT).assign(small=lambda b: [small.get(u, []) for u in b["unit"]])
+    assert fairness.honour_candidates(board).empty            # 样本少 units stay off 红黑榜
+    # the explanation's n and Wilson interval: 6 of 7 → 48.7 %–97.4 %, under min_n
+    assert fairness.n_note("registered_within_24h_rate", 6, 7) == "6 / 7，95% 区间 48.7%–97.4%，样本少"
+    assert fairness.n_note("event_count", 7, None) == "计数 7"
+
+
+def test_analysis_tables_on_the_fixture(fcon):
+    from metrics import analysis
+
+    # whole weeks of September 2025: 1–7, 8–14, 15–21, 22–28. D1 and Z1 have one key person each, visited once
+    kp = analysis.key_person_gaps(fcon, SEPT)
+    assert kp[["grid_id", "visits", "owed", "gap"]].values.tolist() == [["D1", 1.0, 4.0, 3.0], ["Z1", 1.0, 4.0, 3.0]]
+    # events by grid: D1 4, D2 3, Z1 5, Z2 2 → the top quarter starts at 4.25: Z1, with no week of 3 patrols
+    busy = analysis.busy_grids_low_patrol(fcon, SEPT)
+    assert busy[["grid_id", "events", "compliance"]].values.tolist() == [["Z1", 5.0, 0.0]]
+    rel = analysis.relief_vs_disputes(fcon, SEPT).set_index("community")
+    assert rel.loc["广成路社区", "disputes"] == 2 and rel.loc["广成路社区", "households"] == 200
+    assert rel.loc["广成路社区", "disputes_per_1000"] == 10.0
