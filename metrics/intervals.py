@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from data import store
 
@@ -108,8 +109,11 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
     n_grids, n_units, n_workers = grids.num_rows, len(names), workers.num_rows
 
     def codes(prefix: str, n: int) -> pa.Array:
-        """The private names of n things × every replicate, in the order code × replicates + rep."""
-        return pa.array([f"{prefix}{k}.{r}" for k in range(n) for r in range(replicates)], pa.string())
+        """The private names of n things × every replicate ("3.17"), in the order code × replicates + rep."""
+        k = pa.array(np.repeat(np.arange(n), replicates)).cast(pa.string())
+        r = pa.array(np.tile(np.arange(replicates), n)).cast(pa.string())
+        return pc.binary_join_element_wise(pc.binary_join_element_wise(prefix, k, ""), r, ".") if prefix else \
+            pc.binary_join_element_wise(k, r, ".")
 
     def column(of_row: np.ndarray, rows: np.ndarray, rep: np.ndarray, dictionary: pa.Array) -> pa.Array:
         # dictionary-encoded: the copies share R × (grids | units | workers) strings instead of one per record

@@ -1,5 +1,6 @@
-"""Cached reads for the fairness and data-quality views (funnel plots, rank intervals, signals, 研判).
-Same rules as ui/data.py: the store's version is in every cache key, every cache is bounded."""
+"""Cached reads for the fairness and data-quality views (funnel plots, rank intervals, signals, 研判), through
+ui/data.py's one `cached` decorator (the key holds the store and the scoring configuration: an edit of a signal's
+threshold or of min_n shows at once)."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -9,24 +10,23 @@ import streamlit as st
 
 from metrics.compute import Filters
 
-from .conn import cursor, version
+from .conn import cursor
+from .data import cached
 
-TTL = 600
 
-
-@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
-def _funnel(store_version, metric_id: str, filters: Filters, level: str, centre: str, od: bool) -> dict:
+@cached(256)
+def _funnel(metric_id: str, filters: Filters, level: str, centre: str, od: bool) -> dict:
     from metrics import funnel as fn
 
     return fn.funnel(cursor(), metric_id, filters, level, centre, od)
 
 
 def funnel(metric_id: str, filters: Filters, level: str, centre: str = "district", od: bool = False) -> dict:
-    return _funnel(version(), metric_id, filters, level, centre, od)
+    return _funnel(metric_id, filters, level, centre, od)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner="正在计算名次区间（自助法重抽样）…")
-def _intervals(store_version, filters: Filters, level: str) -> pd.DataFrame:
+@cached(64)
+def _intervals(filters: Filters, level: str) -> pd.DataFrame:
     from metrics.intervals import rank_intervals
 
     return rank_intervals(cursor(), filters, level)
@@ -34,29 +34,29 @@ def _intervals(store_version, filters: Filters, level: str) -> pd.DataFrame:
 
 def intervals(filters: Filters, level: str = "street") -> pd.DataFrame:
     """unit, rank_low, rank_high (metrics/intervals.py)."""
-    return _intervals(version(), filters, level)
+    return _intervals(filters, level)
 
 
-@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
-def _flagged(store_version, filters: Filters) -> pd.DataFrame:
+@cached(128)
+def _flagged(filters: Filters) -> pd.DataFrame:
     from metrics.quality import flagged
 
     return flagged(cursor(), filters)
 
 
 def flagged(filters: Filters) -> pd.DataFrame:
-    return _flagged(version(), filters)
+    return _flagged(filters)
 
 
-@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
-def _quality_counts(store_version, filters: Filters, level: str) -> pd.DataFrame:
+@cached(128)
+def _quality_counts(filters: Filters, level: str) -> pd.DataFrame:
     from metrics.quality import counts
 
     return counts(cursor(), filters, level, flags=flagged(filters))
 
 
 def quality_counts(filters: Filters, level: str = "street") -> pd.DataFrame:
-    return _quality_counts(version(), filters, level)
+    return _quality_counts(filters, level)
 
 
 def records_link(dataset_label: str, filters: Filters, street=None, community=None, grid=None, **extra) -> str:
@@ -72,8 +72,8 @@ def records_link(dataset_label: str, filters: Filters, street=None, community=No
     return "explorer?" + urlencode(params)
 
 
-@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
-def _analysis(store_version, name: str, filters: Filters) -> pd.DataFrame:
+@cached(128)
+def _analysis(name: str, filters: Filters) -> pd.DataFrame:
     from metrics import analysis
 
     return getattr(analysis, name)(cursor(), filters)
@@ -81,7 +81,7 @@ def _analysis(store_version, name: str, filters: Filters) -> pd.DataFrame:
 
 def analysis(name: str, filters: Filters) -> pd.DataFrame:
     """A 研判 table of metrics/analysis.py, cached."""
-    return _analysis(version(), name, filters)
+    return _analysis(name, filters)
 
 
 def map_link(h: pd.DataFrame, metric_label: str, street=None, community=None, grid=None) -> str:
