@@ -1399,8 +1399,9 @@ def _plant_anomalies(con, cal: Calendar) -> None:
         where closed_at >= $m_start and closed_at < $last and grid_id in (select grid_id from grids where community = $c)
           and not (""" + PLANT_EVENTS_IC + ") and not (" + PLANT_EVENTS_EC + ")",
                 {"last": m_last, "m_start": m_start, "c": bunch})
-    con.execute("update grids set updated_at = $last + to_minutes(cast(15 * 60 + (hash(grid_id) % 90) as bigint)) "
-                "where community = $c", {"last": m_last, "c": bulk})
+    con.execute("update grid_versions set updated_at = $last + to_minutes(cast(15 * 60 + (hash(grid_id) % 90) as bigint))"
+                " "
+                "where community = $c and valid_to is null", {"last": m_last, "c": bulk})
 
 
 def _planted_communities(con) -> tuple[str, str]:

@@ -62,6 +62,16 @@ def _draw(codes: np.ndarray, replicates: int, rng: np.random.Generator) -> tuple
     return rows.ravel(), np.repeat(np.arange(replicates, dtype=np.int64), n)
 
 
+def _base(mem, name: str) -> str:
+    """Where a relation's rows live: the table itself, or its version table when history made it a view."""
+    tables = {r[0] for r in mem.execute("select table_name from duckdb_tables()").fetchall()}
+    return name if name in tables else name[:-1] + "_versions"
+
+
+def _versioned(mem, name: str) -> str:
+    return "" if _base(mem, name) == name else ", timestamp '1900-01-01' as valid_from, null as valid_to"
+
+
 def _private_store(con, filters: Filters, level: str, replicates: int, seed: int):
     """An in-memory store with the project's views over `replicates` resampled copies of the period's records.
 
@@ -87,16 +97,16 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
     # the base tables as every migration leaves them, then the project's views and macros over them
     for _, _, ddl in store.migrations():
         mem.execute(ddl)
-    mem.execute("insert into grids select s.* exclude (_u, _g) replace (_g || '.' || rep as grid_id, "
+    mem.execute(f"insert into {_base(mem, 'grids')} by name select s.* exclude (_u, _g) replace (_g || '.' || rep as grid_id, "
                 "'u' || _u || '.' || rep as street, 'u' || _u || '.' || rep as community, null as district, "
-                "null as boundary) from src_grids s, reps")
+                "null as boundary)" + _versioned(mem, 'grids') + " from src_grids s, reps")
     workers = read(f"select w.*, row_number() over (order by w.worker_id) - 1 as _w from workers w "
                    f"join grids g using (grid_id) where {where}")
     mem.register("src_workers", workers)
     mem.execute("create table worker_map as select worker_id, _w from src_workers")
-    mem.execute("insert into workers select s.* exclude (_w) replace (_w || '.' || rep as worker_id, "
-                "m._g || '.' || rep as grid_id, null as name, null as phone) "
-                "from src_workers s join grid_map m using (grid_id), reps")
+    mem.execute(f"insert into {_base(mem, 'workers')} by name select s.* exclude (_w) replace (_w || '.' || rep as worker_id, "
+                "m._g || '.' || rep as grid_id, null as name, null as phone)" + _versioned(mem, 'workers') +
+                " from src_workers s join grid_map m using (grid_id), reps")
     manual = read("select * from manual_scores where level = $level and month between $m_from and $m_to")
     mem.register("src_manual", manual)
     mem.execute("insert into manual_scores select s.* replace ('u' || m._u || '.' || rep as unit) "
@@ -157,6 +167,8 @@ def _private_store(con, filters: Filters, level: str, replicates: int, seed: int
     for ddl in store.view_statements():
         mem.execute(ddl)
     mem.execute(views[2])          # after sql/views, whose worker_days (derived from the records) it replaces
+    # the as-of form the registry reads (history: places as at the period end) reads the resampled days too
+    mem.execute("create or replace macro worker_days_at(t) as table select * from worker_days")
     return mem, names
 
 
