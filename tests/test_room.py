@@ -50,6 +50,7 @@ def test_staff_kiosk_shows_the_district_rank(app):
     at = app("app_pages/scoreboard.py", user="dongguan", kiosk="1")
     html = " ".join(h.proto.body for h in at.get("html"))
     assert "全区第 " in html and "全区共 3 个街道参加排名" in html
+    assert "--cell:6.50vh" in html                     # the wider rank words get a smaller cap, so the row fits
     for other in OTHERS:
         assert other not in html
 

@@ -100,8 +100,9 @@ def ranking(board: pd.DataFrame, title: str, sub: str, unit_label: str = "街道
 
     rows = [row(r) for _, r in board.iterrows()]
     head = ["名次", unit_label, "综合得分", "较上期"] + ([] if two else ["名次变化"])
+    widest = 10.0 if rank_cell is rank_text else 6.5        # "全区第 2 名" is wider than "2"
     if not two:
-        return _frame(title, sub, _table(head, rows), len(rows), note)
+        return _frame(title, sub, _table(head, rows), len(rows), note, widest=widest)
     half = (len(rows) + 1) // 2
     return _frame(title, sub, _table(head, rows[:half]) + _table(head, rows[half:]), half, note)
 
