@@ -98,17 +98,17 @@ def _arrow_to_pandas(table) -> pd.DataFrame:
 
 
 class Result:
-    def __init__(self, frame: pd.DataFrame):
-        self._df = frame
+    """As a DuckDB result: df() with dates as datetime64, fetchall() with Python dates, datetimes and Decimals."""
+
+    def __init__(self, table):
+        self._table = table
 
     def df(self) -> pd.DataFrame:
-        return self._df
+        return _arrow_to_pandas(self._table)
 
     def fetchall(self) -> list[tuple]:
-        out = []
-        for row in self._df.itertuples(index=False, name=None):
-            out.append(tuple(_py(v) for v in row))
-        return out
+        cols = [c.to_pylist() for c in self._table.columns]
+        return list(zip(*cols)) if cols else []
 
 
 def _py(v):
@@ -229,7 +229,7 @@ class SparkEngine:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             table = self.session.sql(text).toArrow()
-        return Result(_arrow_to_pandas(table))
+        return Result(table)
 
     def sql(self, sql: str) -> Result:
         return self.execute(sql, {})
