@@ -329,10 +329,11 @@ def _number_records(path: Path, tmpdir: str) -> Path:
     return out
 
 
-def _header_and_delimiter(path: Path) -> tuple[list[str], str]:
+def _header_and_delimiter(path: Path, encoding: str = "utf-8-sig") -> tuple[list[str], str]:
     """The header row and its delimiter, read with Python's csv module: DuckDB's sniffer can fall back to a
-    single column on a file with ragged rows, so the dialect is fixed from the header instead."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+    single column on a file with ragged rows, so the dialect is fixed from the header instead. The import page's
+    detect_kind reads headers through this too, so a file the CLI stores is never an unknown kind there."""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
         first = fh.readline()
     delimiter = max([",", "\t", ";", "|"], key=first.count)
     header = next(csv.reader([first], delimiter=delimiter), [])
@@ -977,8 +978,7 @@ def detect_kind(path, mapping_path=None, sheet=None) -> str | None:
             import pyarrow.parquet as pq
             headers = pq.read_schema(path).names
         else:
-            with open(path, encoding=detect_encoding(path).replace("utf-8", "utf-8-sig"), errors="replace") as fh:
-                headers = next(csv.reader(fh), [])
+            headers, _ = _header_and_delimiter(path, detect_encoding(path).replace("utf-8", "utf-8-sig"))
     except ImportRefused:
         raise
     except Exception as e:                  # the same Chinese reason the import itself gives, never a traceback

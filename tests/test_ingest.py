@@ -316,6 +316,15 @@ def test_kind_is_detected_from_headers(tmp_path, kind):
     assert ingest.detect_kind(canonical) == kind
 
 
+def test_tab_separated_grids_file_is_detected_as_the_cli_reads_it(tmp_path, con):
+    """The import page's kind detection reads headers with the importer's own dialect detection."""
+    tsv = tmp_path / "网格.txt"
+    tsv.write_text("网格编码\t所属街道\t所属社区\t户数\nT1\t甲街道\t甲一社区\t120\n", encoding="gbk")
+    assert ingest.detect_kind(tsv) == "grids"
+    assert ingest.ingest_files(con, "grids", [tsv])[0].stored              # the CLI's path stores the same file
+    assert con.sql("select grid_id, street, households from grids").fetchall() == [("T1", "甲街道", 120)]
+
+
 def test_unknown_headers_are_not_guessed(tmp_path):
     (tmp_path / "x.csv").write_text("甲,乙\n1,2\n", encoding="utf-8")
     assert ingest.detect_kind(tmp_path / "x.csv") is None
