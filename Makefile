@@ -7,9 +7,11 @@ PORT ?= 8501
 setup:
 	bash scripts/setup.sh
 
-# Start the dashboard on the embedded DuckDB; demo data is generated on the first run.
+# Start the dashboard on the embedded DuckDB; demo data is generated when the store holds no data (a missing file,
+# or the empty store a bare `streamlit run app.py` leaves behind).
 run: setup
-	@[ -f $(DB) ] || .venv/bin/python cli.py demo --db $(DB)
+	@.venv/bin/python -c "import sys; from data import store; sys.exit(not store.has_data('$(DB)'))" \
+		|| .venv/bin/python cli.py demo --db $(DB)
 	GRIDGOV_DB=$(DB) .venv/bin/streamlit run serve.py --server.port $(PORT)
 
 # The whole test suite, browser tests and the Spark equality tests (tests/test_spark.py) included.

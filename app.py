@@ -7,7 +7,7 @@ import streamlit as st
 
 from data import store
 from metrics import labels
-from ui import auth, conn
+from ui import auth, conn, empty_store
 from ui import filters as flt
 from ui.nav import PAGES, pages_for
 
@@ -67,4 +67,5 @@ else:
             auth.logout()
             st.rerun()
     st.session_state["_filters"] = flt.sidebar(user.scope)
+empty_store.gate(user, page)        # an empty store: the demo or the import page, never a dashboard of dashes
 page.run()

@@ -244,6 +244,22 @@ def store_version_of(path: Path) -> int:
         con.close()
 
 
+def has_data(path: str | os.PathLike) -> bool:
+    """Whether the store file exists and holds grids: what `make run` checks before trusting a store (opening the
+    app on a missing file leaves an empty one behind, which is not data)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        return _has_table(con, "grids") and con.sql("select count(*) from grids").fetchall()[0][0] > 0
+    finally:
+        con.close()
+
+
 def init(path: str | os.PathLike) -> None:
     connect(path).close()
 

@@ -46,3 +46,36 @@ def test_cache_key_holds_the_scoring_configuration(tmp_path, monkeypatch):
     scoring.write_text(text.replace("required_patrols_per_week = 3", "required_patrols_per_week = 4"),
                        encoding="utf-8")
     assert data.metric("patrol_compliance_rate", p)["value"][0] == pytest.approx(1 / 6)
+
+
+def test_empty_store_offers_the_demo_to_the_admin_and_make_run_checks_for_data(tmp_path, monkeypatch):
+    """`streamlit run app.py` on a missing store leaves an empty file: the app offers the demo (admin) or says
+    what to import (others), and `make run` checks for data, not for a file."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from data import store
+
+    db = tmp_path / "new.duckdb"
+    monkeypatch.setenv("GRIDGOV_DB", str(db))
+
+    def run(user):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["_auth"] = {"username": user, "last": time.time()}
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    leader = run("leader")
+    assert db.is_file() and not store.has_data(db)           # the file exists now, but it holds no data
+    assert [t.value for t in leader.title] == ["数据库中还没有数据"]
+    assert "请联系管理员" in leader.info[0].value and "网格" in leader.info[0].value
+    assert [b.key for b in leader.button] == ["logout"]       # no demo button for a non-admin
+    admin = run("admin")
+    admin.button(key="make_demo").click().run()
+    assert not admin.exception, [e.message for e in admin.exception]
+    assert store.has_data(db)
+    assert "数据库中还没有数据" not in [t.value for t in admin.title]
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "store.has_data('$(DB)')" in make and "[ -f $(DB) ]" not in make
