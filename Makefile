@@ -14,12 +14,15 @@ run: setup
 		|| .venv/bin/python cli.py demo --db $(DB)
 	GRIDGOV_DB=$(DB) .venv/bin/streamlit run serve.py --server.port $(PORT)
 
-# The whole test suite, browser tests and the Spark equality tests (tests/test_spark.py) included.
+# The conventions (ruff, sqlfluff: scripts/lint.sh), then the whole test suite, browser tests and the Spark equality
+# tests (tests/test_spark.py) included.
 test: setup
+	bash scripts/lint.sh
 	GRIDGOV_SPARK_TESTS=1 .venv/bin/python -m pytest
 
 demo: setup
 	.venv/bin/python cli.py demo --db $(DB)
 
+# Every benchmark in bench/ (each prints its figures; speed targets live there, never in timed tests).
 bench: setup
-	.venv/bin/python bench/bench_import.py
+	@for b in bench/bench_*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done

@@ -128,9 +128,8 @@ def _emit(records: list[dict], fmt: str) -> None:
 
 def _reader(args):
     """The store opened read-only and the base Filters (period, --user's street scope); or an exit code."""
-    from metrics.compute import Filters
-
     from metrics import engine
+    from metrics.compute import Filters
 
     spec = engine.engine_spec(getattr(args, "engine", None))
     if spec == "duckdb" and not (args.db and Path(args.db).is_file()):

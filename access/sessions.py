@@ -26,7 +26,7 @@ CLAIM_SECONDS = 60          # a login's one-time claim code must reach the cooki
 TOUCH_SECONDS = 60          # last_seen_at is written at most once a minute per session
 CACHE_SECONDS = 5           # a revocation by another process (CLI) shows within this
 
-_cache: dict[str, tuple[float, "Session | None"]] = {}
+_cache: dict[str, tuple[float, Session | None]] = {}
 _claims: dict[str, tuple[str, float]] = {}     # one-time claim code → (token, deadline); in-process only
 _lock = threading.Lock()
 

@@ -170,7 +170,6 @@ def sql_error_zh(text: str) -> str:
 
 
 def _translate(e: Exception, b: dict) -> str:
-    import re
 
     text = str(e)
     low = text.lower()

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import periods
+from metrics import labels, periods
 from metrics.config import load_config
 from metrics.registry import METRICS, SOURCES
 from metrics.status import COLOURS, status
@@ -20,7 +20,6 @@ COMPARE = ["dispute_resolution_rate", "hazard_rectification_rate", "satisfaction
            "event_closure_rate", "events_per_1000_households", "patrol_compliance_rate", "key_person_visit_rate",
            "grid_staffing_rate"]
 NEXT_KEY = {"street": "street", "community": "community", "grid": "grid_id"}
-LEVEL_NAME = {"street": "街道", "community": "社区", "grid": "网格"}
 
 
 def trend_filters(f):
@@ -105,19 +104,19 @@ key = NEXT_KEY[level]
 with right:
     comp = data.metric(choice, f, [key])
     if comp.empty:
-        ui.empty(f"本期各{LEVEL_NAME[level]}均无数据。")
+        ui.empty(f"本期各{labels.LEVEL[level]}均无数据。")
     else:
         names = data.hierarchy().drop_duplicates("grid_id").set_index("grid_id")["grid_name"]
         comp = comp.sort_values("value", na_position="first")
         label = comp[key].map(lambda g: names.get(g, g)) if key == "grid_id" else comp[key]
         colors = [COLOURS.get(status(choice, v) or "", "#9aa5b1") for v in comp["value"]]
         fig = ui.bar(pd.DataFrame({"unit": label, "value": comp["value"]}), "unit", "value",
-                     f"各{LEVEL_NAME[level]}{METRICS[choice].label}", choice, target, horizontal=True,
+                     f"各{labels.LEVEL[level]}{METRICS[choice].label}", choice, target, horizontal=True,
                      text=[fmt.value(choice, v) for v in comp["value"]], color=colors)
         fig.update_layout(height=max(300, 28 * len(comp) + 80))
         st.plotly_chart(fig, key="compare")
 
-st.subheader(f"逐级钻取：各{LEVEL_NAME[level]}")
+st.subheader(f"逐级钻取：各{labels.LEVEL[level]}")
 frames = data.metrics(COMPARE, f, [key])
 table = None
 for mid in COMPARE:
@@ -127,7 +126,7 @@ if table is None or table.empty:
     ui.empty("没有可比较的单位。")
 else:
     units = list(table[key])
-    shown = pd.DataFrame({LEVEL_NAME[level]: units})
+    shown = pd.DataFrame({labels.LEVEL[level]: units})
     for mid in COMPARE:
         shown[METRICS[mid].label] = [fmt.value(mid, v) for v in table[mid]]
 

@@ -4,18 +4,17 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from access import sqlguard
 from metrics import explore, labels, privacy
 from metrics.registry import METRICS, SOURCES
-from access import sqlguard
-from ui import auth
+from ui import auth, data
 from ui import components as ui
-from ui import data
 from ui import filters as flt
 from ui import format as fmt
 from ui.conn import db_path
 from ui.export import to_csv, to_xlsx
 
-L = explore.COLUMN_LABELS
+COLUMN_LABEL = labels.COLUMNS
 f = flt.current()
 user = st.session_state["_user"]
 ui.inject_css()
@@ -51,13 +50,13 @@ with st.expander("字段筛选", expanded=bool(st.query_params.get("category")))
     for i, d in enumerate(dims):
         options = data.explore_distinct(name, d, f)
         key = d if d in ("category", "programme", "source") else f"x_{d}"
-        chosen = cols[i % 3].multiselect(L.get(d, d), options, format_func=lambda v, d=d: values_label(d, v),
+        chosen = cols[i % 3].multiselect(COLUMN_LABEL.get(d, d), options, format_func=lambda v, d=d: values_label(d, v),
                                          key=key, select_all=False, bind="query-params" if key == d else None,
                                          placeholder="全部")
         if chosen:
             col_filters[d] = chosen
     for i, c in enumerate(ds.numeric):
-        rng = cols[i % 3].text_input(f"{L.get(c, c)} 范围（如 1-5）", key=f"r_{c}", placeholder="不限")
+        rng = cols[i % 3].text_input(f"{COLUMN_LABEL.get(c, c)} 范围（如 1-5）", key=f"r_{c}", placeholder="不限")
         if rng.strip():
             try:
                 lo, hi = (float(x) if x.strip() else None for x in rng.replace("–", "-").split("-", 1))
@@ -69,8 +68,8 @@ with tab_pivot:
     c1, c2, c3, c4 = st.columns(4)
     dim_options = ["（不分组）", *ds.dims]
     g1 = c1.selectbox("分组一", dim_options, index=dim_options.index("street") if "street" in ds.dims else 0,
-                      format_func=lambda d: L.get(d, d), key="g1", bind="query-params")
-    g2 = c2.selectbox("分组二", dim_options, format_func=lambda d: L.get(d, d), key="g2", bind="query-params")
+                      format_func=lambda d: COLUMN_LABEL.get(d, d), key="g1", bind="query-params")
+    g2 = c2.selectbox("分组二", dim_options, format_func=lambda d: COLUMN_LABEL.get(d, d), key="g2", bind="query-params")
     group_by = [g for g in (g1, g2) if g != "（不分组）"]
     group_by = list(dict.fromkeys(group_by))
     indicator_ids = [m for m, spec in METRICS.items() if spec.numerator.source == name
@@ -81,7 +80,7 @@ with tab_pivot:
                            else explore.MEASURES[m])
     column = None
     if measure in ("sum", "mean", "median"):
-        column = c4.selectbox("字段", ds.numeric, format_func=lambda c: L.get(c, c), key="mcol")
+        column = c4.selectbox("字段", ds.numeric, format_func=lambda c: COLUMN_LABEL.get(c, c), key="mcol")
 
     try:
         if measure.startswith("ind:"):
@@ -95,7 +94,7 @@ with tab_pivot:
             value_label = METRICS[mid].label
         else:
             out = data.explore_aggregate(name, f, group_by, measure, column, col_filters)
-            value_label = explore.MEASURES[measure] + (f"·{L.get(column, column)}" if column else "")
+            value_label = explore.MEASURES[measure] + (f"·{COLUMN_LABEL.get(column, column)}" if column else "")
     except privacy.SmallGroups as e:          # relief below street level: counts only (metrics/privacy.py)
         st.info(str(e))
         st.stop()
@@ -112,10 +111,10 @@ with tab_pivot:
         if group_by:
             chart = shown.assign(value=pd.to_numeric(shown["value"], errors="coerce"))   # "<5" is not drawn
             if len(group_by) == 1:
-                fig = px.bar(chart, x=group_by[0], y="value", labels={group_by[0]: L.get(group_by[0]), "value": value_label})
+                fig = px.bar(chart, x=group_by[0], y="value", labels={group_by[0]: COLUMN_LABEL.get(group_by[0]), "value": value_label})
             else:
                 fig = px.bar(chart, x=group_by[0], y="value", color=group_by[1], barmode="group",
-                             labels={group_by[0]: L.get(group_by[0]), group_by[1]: L.get(group_by[1]),
+                             labels={group_by[0]: COLUMN_LABEL.get(group_by[0]), group_by[1]: COLUMN_LABEL.get(group_by[1]),
                                      "value": value_label})
             if measure.startswith("ind:") and METRICS[measure[4:]].is_rate:
                 fig.update_yaxes(tickformat=".0%")
@@ -124,11 +123,11 @@ with tab_pivot:
             additive = measure in ("count", "sum")
             pivot = shown.pivot_table(index=group_by[0], columns=group_by[1], values="value", aggfunc="sum",
                                       fill_value=0 if additive else None)
-            pivot.index.name, pivot.columns.name = L.get(group_by[0]), L.get(group_by[1])
+            pivot.index.name, pivot.columns.name = COLUMN_LABEL.get(group_by[0]), COLUMN_LABEL.get(group_by[1])
             st.dataframe(pivot)
             export = pivot.reset_index()
         else:
-            export = shown.rename(columns={**{g: L.get(g, g) for g in group_by}, "value": value_label,
+            export = shown.rename(columns={**{g: COLUMN_LABEL.get(g, g) for g in group_by}, "value": value_label,
                                            "numerator": "分子", "denominator": "分母"})
             st.dataframe(export, hide_index=True)
         e1, e2 = st.columns(2)
@@ -148,7 +147,7 @@ with tab_records:
         for c in view.columns:
             if c in labels.VALUE_MAPS:
                 view[c] = [values_label(c, v) for v in view[c]]
-        view = fmt.readable(view.rename(columns=lambda c: L.get(c, c)))
+        view = fmt.readable(view.rename(columns=lambda c: COLUMN_LABEL.get(c, c)))
         st.dataframe(view, hide_index=True, height=420)
         r1, r2 = st.columns(2)
         r1.download_button("导出明细 CSV", to_csv(view), f"{ds.label}明细.csv",
@@ -166,7 +165,7 @@ with tab_sql:
         st.markdown("**可查询的表和字段**")
         for table, cols_ in data.sql_columns(user).items():
             with st.expander(f"{table}（{labels.TABLES.get(table, table)}）"):
-                st.markdown("  \n".join(f"`{c}` {L.get(c, '')} · {t}" for c, t in cols_))
+                st.markdown("  \n".join(f"`{c}` {COLUMN_LABEL.get(c, '')} · {t}" for c, t in cols_))
     sql = sql_box.text_area("SQL", "select g.street, count(*) as 事件数\nfrom events e join grids g using (grid_id)\n"
                        "group by g.street\norder by 2 desc", height=140, key="sql")
     if st.button("执行查询", key="run_sql", type="primary"):

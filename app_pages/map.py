@@ -1,6 +1,5 @@
 """地图: district and grid boundaries as the base map, grids coloured by any indicator, event density binned in
 DuckDB, patrol tracks of a day; Chinese tooltips; clicking a grid drills the whole app to it. Fully offline."""
-from datetime import timedelta
 
 import streamlit as st
 

@@ -81,7 +81,7 @@ u = frames["relief_households"][[key, "value"]].rename(columns={"value": "hh"})
 for mid in ("relief_persons", "relief_amount_yuan", "relief_approval_days"):
     u = u.merge(frames[mid][[key, "value"]].rename(columns={"value": mid}), on=key, how="left")
 st.dataframe(pd.DataFrame({
-    {"street": "街道", "community": "社区", "grid": "网格"}[level]: u[key],
+    labels.LEVEL[level]: u[key],
     "户数": [fmt.number(v) for v in u["hh"]],
     "人数": [fmt.number(v) for v in u["relief_persons"]],
     "发放金额(元)": [fmt.number(v) for v in u["relief_amount_yuan"]],

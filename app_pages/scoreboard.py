@@ -8,15 +8,11 @@ import streamlit as st
 from metrics.config import load_config
 from metrics.registry import METRICS
 from metrics.score import ITEM_BY_ID, ITEM_IDS, honour_lists
-from ui import auth
+from ui import auth, data, fairness, kiosk, published
 from ui import components as ui
-from ui.bulletin import bulletin_html
-from ui import data
-from ui import fairness
 from ui import filters as flt
 from ui import format as fmt
-from ui import kiosk
-from ui import published
+from ui.bulletin import bulletin_html
 
 ITEM_LABELS = {i: ITEM_BY_ID[i].label for i in ITEM_IDS}
 
@@ -133,7 +129,8 @@ st.title("街道排名 · 六项综治业务指标")
 prev = f.previous()
 yoy = f.year_ago()
 st.caption(f"统计期 {fmt.period_label(f.date_from, f.date_to)} · 较上期（环比）对比 {fmt.period_label(prev.date_from, prev.date_to)}"
-           f" · 同比对比 {fmt.period_label(yoy.date_from, yoy.date_to)}（对比期早于最早数据时显示“—”） · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
+           f" · 同比对比 {fmt.period_label(yoy.date_from, yoy.date_to)}（对比期早于最早数据时显示“—”）"
+           f" · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
 
 street_scope = f.with_(communities=(), grids=())
 # street staff see their streets' rank among ALL streets (全区第 2 名，共 3 个街道), never the others' names or scores

@@ -5,8 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from access import sessions
-from ui import auth
-from ui import data
+from ui import auth, data
 from ui import filters as flt
 from ui.conn import db_path
 

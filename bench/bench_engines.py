@@ -76,8 +76,8 @@ def main() -> int:
             work = {f"{len(ids)} indicators by grid, {pname}": lambda c, f=f: compute_many(c, ids, f, ["grid_id"]),
                     f"scoreboard (streets, +previous), {pname}": lambda c, f=f: scoreboard(c, f, "street")}
             for what, fn in work.items():
-                ref, d1, dw = _timed(lambda: fn(duck), args.repeat)
-                got, s1, sw = _timed(lambda: fn(spark), args.repeat)
+                ref, d1, dw = _timed(lambda fn=fn, duck=duck: fn(duck), args.repeat)
+                got, s1, sw = _timed(lambda fn=fn, spark=spark: fn(spark), args.repeat)
                 if isinstance(ref, dict):
                     from tests.test_spark import MEDIANS, assert_same
                     for i in ids:

@@ -63,7 +63,7 @@ def sql_budget(db: Path) -> list[dict]:
         me = os.getpid()
         rss0, peak, done = rss_mb(me), [0.0], [False]
 
-        def watch():
+        def watch(me=me, peak=peak, done=done):
             while not done[0]:
                 for c in children(me):
                     peak[0] = max(peak[0], rss_mb(c))

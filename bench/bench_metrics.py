@@ -76,7 +76,7 @@ class Period:
         first_monday = self.start + pd.Timedelta(days=(7 - self.start.dayofweek) % 7)
         self.weeks = pd.date_range(first_monday, pd.Timestamp(d_to) - pd.Timedelta(days=6), freq="7D")
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return Period(self.d_from - timedelta(days=self.days), self.d_from - timedelta(days=1))
 
     def months(self) -> tuple[str, str]:
@@ -471,9 +471,9 @@ def child_generate(db: str, events: int) -> dict:
 
 
 def child_cold(db: str, metric_id: str, scope: str) -> dict:
-    from data import store
     import metrics.compute  # noqa: F401  (imports are not what we time)
     import metrics.score  # noqa: F401
+    from data import store
     t0 = time.perf_counter()
     con = store.connect(db, read_only=True)
     _ours(con, metric_id, scope)
@@ -487,7 +487,7 @@ def child_warm(db: str, out: str, repeat: int) -> dict:
     res = {}
     for metric_id in METRICS:
         for scope in SCOPES:
-            first, warm, runs, df = _timed(lambda: _ours(con, metric_id, scope), repeat)
+            first, warm, runs, df = _timed(lambda metric_id=metric_id, scope=scope: _ours(con, metric_id, scope), repeat)
             res[(metric_id, scope)] = {"first": first, "warm": warm, "runs": runs, "rows": df}
     first, warm, runs, board = _timed(lambda: _ours(con, SCOREBOARD, "street"), repeat)
     res[(SCOREBOARD, "street")] = {"first": first, "warm": warm, "runs": runs, "rows": board}
@@ -507,7 +507,8 @@ def child_pandas(db: str, out: str, repeat: int, budget_s: float, metric_ids: li
     for metric_id in metric_ids:
         for scope in SCOPES:
             by = None if scope == "total" else "grid_id"
-            first, warm, runs, df = _timed(lambda: dash.indicator(metric_id, p, by), repeat, budget_s)
+            first, warm, runs, df = _timed(lambda metric_id=metric_id, by=by: dash.indicator(metric_id, p, by), repeat,
+                                            budget_s)
             res[(metric_id, scope)] = {"first": first, "warm": warm, "runs": runs, "rows": df}
     first, warm, runs, board = _timed(lambda: dash.scoreboard(p, "street"), repeat, budget_s)
     res[(SCOREBOARD, "street")] = {"first": first, "warm": warm, "runs": runs, "rows": board}

@@ -15,10 +15,11 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -1422,7 +1423,8 @@ def _dup_cut(con) -> datetime:
 
 def planted(con) -> dict[str, set]:
     """The ids the demo planted, by signal (events/patrols by id, workers by worker_id, communities by name)."""
-    q = lambda sql: {r[0] for r in con.execute(sql).fetchall()}
+    def q(sql):
+        return {r[0] for r in con.execute(sql).fetchall()}
     pairs = con.execute(f"select a.event_id, b.event_id from events a join events b on b.event_id = {DUP_NEXT} "
                         f"where {DUP_PAIR}", {"cut": _dup_cut(con)}).fetchall()
     dup = {e for pair in pairs for e in pair}

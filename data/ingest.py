@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
 import getpass
 import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -54,7 +54,7 @@ class Mapping:
     name: str | None = None
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None) -> "Mapping":
+    def load(cls, path: str | os.PathLike | None) -> Mapping:
         if path is None:
             return cls()
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))

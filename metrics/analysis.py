@@ -2,7 +2,7 @@
 private queries): each function returns a table of places with the figures that put them on it."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
@@ -44,7 +44,7 @@ def persistent_hotspots(con, filters: Filters, months: int = 3, share: float = 0
         return pd.DataFrame(columns=["grid_id", "months_hot", "events", "by_month"])
     df["value"] = df["value"].astype(float)
     hot = []
-    for month, g in df.groupby("month"):
+    for _month, g in df.groupby("month"):
         cut = g["value"].quantile(1 - share)
         hot.append(g[(g["value"] >= cut) & (g["value"] > 0)])
     hot = pd.concat(hot)

@@ -6,15 +6,12 @@ The ranking is the latest published version of the period (发布) or, when none
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import pandas as pd
 
-from . import periods, publish, queries, rank_history, score
+from . import labels, periods, publish, queries, rank_history, score
 from .compute import Filters, compute
 from .config import Config, load_config
-
-LEVEL_LABEL = {"street": "街道", "community": "社区"}
 
 
 @dataclass
@@ -113,7 +110,7 @@ def lead_text(s: Snapshot, period: str) -> str:
     parts = [f"{period}，{s.district or '全区'}{'' if s.filters.scope is None else '（权限范围内）'}共上报事件 "
              f"{e['now']:,} 件，环比{change_text(e['now'], e['prev'])}，同比{change_text(e['now'], e['yoy'])}。"]
     sc = s.scored
-    label = LEVEL_LABEL[s.level]
+    label = labels.LEVEL[s.level]
     if len(sc):
         top, bottom = sc.iloc[0], sc.iloc[-1]
         parts.append(f"六项综治业务指标综合得分第一名为{top['unit']}（{top['score']:.2f} 分）")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -44,21 +44,21 @@ class Filters:
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
 
-    def previous(self) -> "Filters":
+    def previous(self) -> Filters:
         """环比: the previous calendar month/quarter/year, else the range of equal length before (metrics/periods)."""
         from .periods import previous
 
         d_from, d_to = previous(self.date_from, self.date_to)
         return replace(self, date_from=d_from, date_to=d_to)
 
-    def year_ago(self) -> "Filters":
+    def year_ago(self) -> Filters:
         """同比: the same period one year earlier (metrics/periods)."""
         from .periods import year_ago
 
         d_from, d_to = year_ago(self.date_from, self.date_to)
         return replace(self, date_from=d_from, date_to=d_to)
 
-    def with_(self, **changes) -> "Filters":
+    def with_(self, **changes) -> Filters:
         return replace(self, **changes)
 
 

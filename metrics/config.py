@@ -19,7 +19,7 @@ class Config:
     rank_rules: tuple = ()       # ({"position": "first"|"last", "months": n, "flag": "通报表扬"}, …) — 排名走势 flags
     sections: dict = field(default_factory=dict)    # the whole file, for modules with their own section
 
-    def with_weights(self, weights: dict) -> "Config":
+    def with_weights(self, weights: dict) -> Config:
         return Config(dict(weights), self.parameters, self.targets, self.yellow_band, self.rank_rules, self.sections)
 
     def section(self, name: str) -> dict:

@@ -232,6 +232,7 @@ def golden(dialect_name: str = "trino") -> dict[str, str]:
     an engine we cannot run here (Trino, and through it Doris/StarRocks' Trino-compatible front ends) would be
     given. Kept under sql/golden/<dialect>/ as documentation of the translation; NOT executed by any test."""
     from data.store import SQL_DIR
+
     from .registry import SOURCES
 
     out = {f"view_{name}.sql": ddl + ";\n" for name, ddl in view_ddl(dialect_name, temporary=False)}

@@ -185,7 +185,7 @@ class SparkEngine:
 
     # -- opening
     @classmethod
-    def local(cls, data_dir, database: str = DEFAULT_DATABASE, cache: bool = True) -> "SparkEngine":
+    def local(cls, data_dir, database: str = DEFAULT_DATABASE, cache: bool = True) -> SparkEngine:
         """A local Spark over a Parquet export: the export's tables registered in `database` of the server's
         in-memory catalog (partitions recovered), then a client session on it. `cache`: hold the tables (and the
         calendar) in memory — one machine, a district's data: every query then skips the Parquet scan."""
@@ -202,7 +202,7 @@ class SparkEngine:
         return eng
 
     @classmethod
-    def remote(cls, url: str, database: str = DEFAULT_DATABASE) -> "SparkEngine":
+    def remote(cls, url: str, database: str = DEFAULT_DATABASE) -> SparkEngine:
         from urllib.parse import urlparse
 
         u = urlparse(url.split(";")[0].replace("sc://", "http://", 1))
@@ -234,7 +234,7 @@ class SparkEngine:
     def sql(self, sql: str) -> Result:
         return self.execute(sql, {})
 
-    def cursor(self) -> "SparkEngine":
+    def cursor(self) -> SparkEngine:
         return self
 
     def data_version(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import privacy
+from . import labels, privacy
 from .compute import Filters
 from .filters import build_where, in_list
 from .registry import SOURCES
@@ -59,24 +59,7 @@ DATASETS = {
                       "active_workers", "lon", "lat", "updated_at")),
 }
 
-COLUMN_LABELS = {
-    "event_id": "事件编号", "street": "街道", "community": "社区", "grid_id": "网格编码", "grid_name": "网格名称",
-    "category": "事件类别", "subcategory": "事件小类", "source": "事件来源", "tier": "纠纷等级", "outcome": "办理结果",
-    "department": "承办部门", "month": "月份", "week": "周", "reported_at": "上报时间", "registered_at": "立案时间",
-    "dispatched_at": "派遣时间", "handled_at": "处置时间", "closed_at": "结案时间", "evaluated_at": "评价时间",
-    "due_at": "办理时限", "resolved_on_site": "现场化解", "satisfaction": "满意度", "worker_id": "网格员编号",
-    "hours_to_close": "处置时长(小时)", "hours_registered": "立案用时(小时)", "case_id": "案件编号",
-    "household_id": "户编号", "programme": "救助类别", "persons": "救助人数", "amount_yuan": "救助金额(元)",
-    "applied_at": "申请日期", "approved_at": "审批日期", "paid_at": "发放日期", "status": "状态",
-    "newly_enrolled": "新纳入", "approval_days": "审批天数", "patrol_id": "巡查编号", "started_at": "开始时间",
-    "ended_at": "结束时间", "distance_m": "巡查里程(米)", "households_visited": "走访户数",
-    "key_person_visits": "走访重点人员数", "hazards_found": "发现隐患数", "events_reported": "上报事件数",
-    "households": "户数", "population": "人口数", "key_persons": "重点人员数", "active_workers": "在岗网格员数",
-    "has_active_worker": "配备网格员", "lon": "经度", "lat": "纬度", "updated_at": "更新时间",
-    "count": "记录数", "value": "数值",
-}
-COLUMN_LABELS.update({"description": "事件描述", "reporter_name": "上报人", "reporter_phone": "联系电话",
-                      "applicant_name": "申请人", "id_number": "身份证号"})
+COLUMN_LABELS = labels.COLUMNS        # the one column-label table (metrics/labels.py)
 
 
 def personal_select(dataset: str, mode: str) -> list[str]:

@@ -201,7 +201,6 @@ def rank_sentence(board: pd.DataFrame, unit_word: str = "街道") -> str:
     b = board.dropna(subset=["rank", "rank_low", "rank_high"]).sort_values("rank")
     if len(b) < 2:
         return ""
-    n = int(b["rank"].max())
     first, last = b.iloc[0], b.iloc[-1]
     top_tied = [u for u, lo in zip(b["unit"][1:], b["rank_low"][1:]) if lo <= int(first["rank_high"])]
     bottom_tied = [u for u, hi in zip(b["unit"][:-1], b["rank_high"][:-1]) if hi >= int(last["rank_low"])]

@@ -16,9 +16,9 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from . import score
 from .compute import Filters
 from .config import Config, config_path, load_config
-from . import score
 
 ITEM_TOLERANCE = 0.005          # item and score values are shown with two decimals: smaller moves are not moves
 

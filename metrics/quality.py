@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
 import pandas as pd
 
 from data.store import SQL_DIR

@@ -35,7 +35,7 @@ def funnel(con, filters: Filters) -> pd.DataFrame:
 
 
 def overdue(con, filters: Filters, limit: int = 200) -> pd.DataFrame:
-    return run(con, "overdue_events", filters, limit=limit)
+    return run(con, "overdue_events", filters, max_rows=limit)
 
 
 def patrol_heat(con, filters: Filters) -> pd.DataFrame:

@@ -50,7 +50,8 @@ def monthly(con, end: date, months: int = 12, level: str = "street", cfg: Config
 
 def flags(history: pd.DataFrame, cfg: Config | None = None) -> dict:
     """{unit: ["连续 3 个月末位 · 约谈提醒", …]}: each rule whose position (first/last) the unit has held for at least
-    its number of months, counting back from the history's last month (the run's full length is named). 'last' is the lowest rank among the units scored that month; ties at the top or bottom count."""
+    its number of months, counting back from the history's last month (the run's full length is named). 'last' is
+    the lowest rank among the units scored that month; ties at the top or bottom count."""
     cfg = cfg or load_config()
     if history.empty:
         return {}

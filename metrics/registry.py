@@ -161,7 +161,3 @@ METRICS_LIST: list[Metric] = [
 ]
 
 METRICS: dict[str, Metric] = {m.id: m for m in METRICS_LIST}
-
-GROUP_KEYS_LABELS = {"street": "街道", "community": "社区", "grid_id": "网格", "month": "月份", "week": "周",
-                     "category": "事件类别", "source": "事件来源", "tier": "纠纷等级", "department": "承办部门",
-                     "outcome": "办理结果", "age_band": "账龄", "programme": "救助类别"}

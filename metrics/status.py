@@ -7,7 +7,6 @@ from .config import Config, load_config
 from .registry import METRICS
 
 BLUE, YELLOW, RED = "blue", "yellow", "red"
-LABELS = {BLUE: "蓝", YELLOW: "黄", RED: "红"}
 COLOURS = {BLUE: "#1f6fd1", YELLOW: "#e0a800", RED: "#d64541"}
 
 
@@ -22,8 +21,8 @@ def status(indicator: str, value, cfg: Config | None = None) -> str | None:
     if t is None or value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     target = float(t["target"])
-    higher = t.get("direction", "higher") == "higher"
     metric = METRICS.get(indicator)
+    higher = metric is None or metric.direction != "lower"      # direction: the registry's (the score: higher)
     band = cfg.yellow_band if metric is not None and metric.is_rate else cfg.yellow_band * abs(target)
     shortfall = (target - value) if higher else (value - target)
     if shortfall <= 1e-12:

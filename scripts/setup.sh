@@ -20,4 +20,6 @@ fi
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+# the whole dependency tree, every file checked against its SHA-256 (requirements.lock, compiled by scripts/lock.sh
+# from the direct pins of requirements.txt and requirements-dev.txt)
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements.lock

@@ -15,10 +15,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.test_browser import (CHROMIUM, DEMO_END, ROOT, SHOTS, Server, Visit, _free_port,  # noqa: F401
-                                browser)
 from tests.fixtures import write
 from tests.metric_fixture import _e
+from tests.test_browser import CHROMIUM, DEMO_END, ROOT, SHOTS, Server, Visit, _free_port, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

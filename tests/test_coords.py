@@ -1,5 +1,4 @@
 """Tests for data/coords.py against published reference pairs from well-known open-source implementations."""
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from data import storefile, store
+from data import store, storefile
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,6 @@ from ui import format as fmt
 from ui.nav import PAGES
 
 
-
 def ro(demo_db):
     return store.connect(demo_db, read_only=True)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-import pytest
-
 from data import demo, store
 from metrics import quality
 from metrics.compute import Filters

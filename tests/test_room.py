@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from metrics.compute import Filters
 from metrics import score
+from metrics.compute import Filters
 from ui import format as fmt
 from ui import kiosk
 
@@ -134,7 +134,7 @@ def test_map_tracks_open_on_a_day_with_tracks_and_have_a_tooltip(app):
 
     at = app("app_pages/map.py", user="admin", period="本月")     # the demo tracks the last two weeks
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    layers = {l["id"]: l for l in spec["layers"]}
+    layers = {layer["id"]: layer for layer in spec["layers"]}
     assert "tracks" in layers, "the default day shows no tracks"
     track = layers["tracks"]["data"][0]
     for field in ("grid_name", "grid_id", "community", "street", "indicator", "value_text", "basis"):

@@ -79,3 +79,28 @@ def test_empty_store_offers_the_demo_to_the_admin_and_make_run_checks_for_data(t
     assert "数据库中还没有数据" not in [t.value for t in admin.title]
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "store.has_data('$(DB)')" in make and "[ -f $(DB) ]" not in make
+
+
+def test_direction_is_declared_only_in_the_registry():
+    """Whether higher or lower is better is read from the indicator's declaration, not from scoring.toml."""
+    from metrics.config import parse_config
+    from metrics.status import status
+
+    text = (ROOT / "data" / "scoring.toml").read_text(encoding="utf-8")
+    assert "direction" not in text.split("[targets]")[1]
+    cfg = parse_config("[targets]\nevent_median_hours = { target = 72 }\nevent_closure_rate = { target = 0.9 }\n")
+    # lower is better for hours (registry): 70 h meets 72 h, 74 h is within 5 % (3.6 h), 80 h is red
+    assert [status("event_median_hours", v, cfg) for v in (70, 74, 80)] == ["blue", "yellow", "red"]
+    # higher is better for a rate: 0.86 is within 5 points of 0.9, 0.8 is red
+    assert [status("event_closure_rate", v, cfg) for v in (0.95, 0.86, 0.8)] == ["blue", "yellow", "red"]
+
+
+def test_one_label_table():
+    from metrics import explore, labels, registry, status
+
+    assert explore.COLUMN_LABELS is labels.COLUMNS
+    assert not hasattr(registry, "GROUP_KEYS_LABELS") and not hasattr(status, "LABELS")
+    assert not hasattr(labels, "GROUP_KEYS")
+    for page in (ROOT / "app_pages").glob("*.py"):
+        text = page.read_text(encoding="utf-8")
+        assert 'LEVEL_NAME = {' not in text and '"street": "街道", "community": "社区"' not in text, page.name

@@ -105,8 +105,9 @@ def test_claim_route_sets_an_httponly_strict_cookie(store, monkeypatch):
 
 def test_login_logout_and_admin_revocation_in_the_app(app, demo_db):
     from streamlit.testing.v1 import AppTest
-    from tests.conftest import APP
+
     from access import accounts
+    from tests.conftest import APP
 
     sessions._cache.clear()
     pw = accounts.load().demo_passwords["leader"]
@@ -127,6 +128,7 @@ def test_login_logout_and_admin_revocation_in_the_app(app, demo_db):
 
 def test_display_link_shows_the_kiosk_only_until_revoked(app, demo_db):
     from streamlit.testing.v1 import AppTest
+
     from tests.conftest import APP
 
     sessions._cache.clear()

@@ -6,6 +6,7 @@ import html
 
 import pandas as pd
 
+from metrics import labels
 from metrics.score import ITEM_BY_ID, ITEM_IDS, honour_lists
 
 from . import format as fmt
@@ -49,7 +50,7 @@ def bulletin_html(board: pd.DataFrame, title: str, period: str, previous: str, i
                     f"<td>{'—' if fmt.is_missing(ch) else f'{ch:+.2f}'}</td>"
                     f"<td>{'—' if fmt.is_missing(rc) or rc == 0 else (f'上升{int(rc)}' if rc > 0 else f'下降{-int(rc)}')}</td>"
                     + "".join(f"<td>{_cell(r[i])}</td>" for i in ITEM_IDS) + "</tr>")
-    from .fairness import honour_candidates          # 样本少 units stay off the lists, as on the page
+    from .fairness import honour_candidates  # 样本少 units stay off the lists, as on the page
 
     top, bottom = honour_lists(honour_candidates(board))
     red = "、".join(f"{u}（{s:.2f} 分）" for u, s in zip(top["unit"], top["score"]))
@@ -124,7 +125,7 @@ def chart_png(snap) -> bytes:
     else:
         sc = snap.scored.iloc[::-1]
         ax.barh(list(sc["unit"]), sc["score"].astype(float), color="#1f6fd1")
-        title = f"本期综合得分（{LEVEL_LABELS.get(snap.level, '')}）"
+        title = f"本期综合得分（{labels.LEVEL.get(snap.level, '')}）"
     ax.set_title(title, fontproperties=fp, fontsize=12)
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontproperties(fp)
@@ -136,7 +137,6 @@ def chart_png(snap) -> bytes:
     return buf.getvalue()
 
 
-LEVEL_LABELS = {"street": "街道", "community": "社区"}
 
 
 def _font(run, name=CN_FONT, size=None, bold=None, colour=None):
@@ -231,7 +231,7 @@ def bulletin_docx(snap, issued: str) -> bytes:
         setattr(sec, side, Cm(2.0))
     f = snap.filters
     period = fmt.period_label(f.date_from, f.date_to)
-    label = LEVEL_LABELS[snap.level]
+    label = labels.LEVEL[snap.level]
     _para(doc, docx_title(snap), 20, True, "center", TITLE_FONT, "B22222")
     _para(doc, f"〔{f.date_to:%Y}〕第    号", 12, align="center")
     if snap.published:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from data import storefile, store
+from data import store, storefile
 
 
 def db_path() -> Path:

@@ -10,13 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics import labels
 from metrics.score import ITEM_BY_ID
 
-from . import auth
-from . import data
+from . import auth, data
 from . import format as fmt
-
-LEVEL = {"street": "街道", "community": "社区"}
 
 
 def marker(header: dict) -> str:
@@ -57,7 +55,7 @@ def banner(f, live: pd.DataFrame, level: str = "street"):
     came after. Returns (board to show, header or None)."""
     board, header = published_board(f, live, level)
     if header is None:
-        st.caption(f"本期{LEVEL[level]}排名尚未发布：以下为实时数据（草稿·未发布）。")
+        st.caption(f"本期{labels.LEVEL[level]}排名尚未发布：以下为实时数据（草稿·未发布）。")
         return board, None
     who = f" 由 {header['published_by']} 发布" + (f" · 备注：{header['note']}" if header.get("note") else "") \
         + (f" · 更正原因：{header['reason']}" if header.get("reason") else "")
@@ -69,7 +67,7 @@ def banner(f, live: pd.DataFrame, level: str = "street"):
     if moves.empty and not (d and d["scoring_changed"]):
         return board, header
     imports = d["imports"]
-    st.warning(f"实时数据与已发布版本不一致：{len(moves)} 个{LEVEL[level]}的得分或名次在发布后有变动"
+    st.warning(f"实时数据与已发布版本不一致：{len(moves)} 个{labels.LEVEL[level]}的得分或名次在发布后有变动"
                + (f"，发布后有 {len(imports)} 次导入" if len(imports) else "")
                + ("，赋分标准文件也已修改" if d["scoring_changed"] else "")
                + "。正式排名以已发布版本为准；如需更正，请发布新版本并说明原因。")
@@ -170,7 +168,7 @@ def history_view(f, level: str = "street", months: int = 12) -> None:
     wide = table.pivot(index="unit", columns="month", values="cell").reindex(columns=months_)
     wide.columns = [fmt.month_label(m) + ("·已发布" if (hist[hist["month"] == m]["source"] != "实时").any() else "")
                     for m in months_]
-    st.dataframe(wide.reset_index().rename(columns={"unit": LEVEL[level]}), hide_index=True)
+    st.dataframe(wide.reset_index().rename(columns={"unit": labels.LEVEL[level]}), hide_index=True)
     st.caption("已发布的月份取其最新发布版本，其余月份为按当月数据的实时计算。" if not f.streets else
                f"{'、'.join(f.streets)}各社区在街道内的名次，按当月数据实时计算。")
     flags = data.rank_flags(hist)

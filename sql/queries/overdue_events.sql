@@ -1,5 +1,5 @@
 -- overdue_events: events of the period past their deadline at the end of the period — open, or closed late.
--- Grain: one row per event, most overdue first, at most $limit rows. No personal columns.
+-- Grain: one row per event, most overdue first, at most $max_rows rows. No personal columns.
 -- {events}: the period's events under the filters (metrics/filters.py).
 select
     event_id,
@@ -19,5 +19,5 @@ from {events}
 where
     due_at is not null and due_at < $to_excl
     and (closed_at is null or closed_at > due_at)
-order by hours_overdue desc, event_id
-limit $limit
+order by hours_overdue desc, event_id asc
+limit $max_rows

@@ -46,4 +46,4 @@ left join p using (worker_id)
 left join e using (worker_id)
 left join d using (worker_id)
 where w.active
-order by patrols desc, w.worker_id
+order by patrols desc, w.worker_id asc
