@@ -24,6 +24,17 @@ def snapshot(con) -> dict:
     return {t: store.content_checksum(con, t) for t in store.TABLES}
 
 
+@pytest.fixture(scope="module")
+def mcon(tmp_path_factory):
+    """The small metric store of tests/metric_fixture.py (hand-worked values), one per test module."""
+    from tests import metric_fixture
+
+    tmp = tmp_path_factory.mktemp("mfix")
+    con = metric_fixture.build(tmp / "m.duckdb", tmp)
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
     """One demo store (ending yesterday, so the 上月 preset has data) shared by the page and access tests."""

@@ -11,7 +11,6 @@ from data import store
 from data.columns import KINDS
 from metrics import geo, queries
 from metrics.compute import Filters
-from tests import metric_fixture
 
 P = Filters(date(2025, 9, 1), date(2025, 9, 14))
 
@@ -42,14 +41,6 @@ def test_every_grid_reference_is_a_known_grid(demo, kind):
 
 
 # ------------------------------------------------------------------------- named queries: given the fixture, expect
-
-@pytest.fixture(scope="module")
-def mcon(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("contract")
-    con = metric_fixture.build(tmp / "m.duckdb", tmp)
-    yield con
-    con.close()
-
 
 def test_event_funnel(mcon):
     # E1–E8: registered all but E8 (7); dispatched E1 E2 E6 (3); handled E1 E2 E6 (3); closed E1–E4, E6 (5);

@@ -10,7 +10,6 @@ import pytest
 
 from metrics import explore, geo, queries, score
 from metrics.compute import Filters, compute
-from tests import metric_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 P = Filters(date(2025, 9, 1), date(2025, 9, 14))
@@ -29,14 +28,6 @@ NARROWINGS = {
     "programmes": {"programmes": ("temporary_relief",)},
     "scope": {"scope": ("乙街道",)},
 }
-
-
-@pytest.fixture(scope="module")
-def mcon(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("filters")
-    con = metric_fixture.build(tmp / "m.duckdb", tmp)
-    yield con
-    con.close()
 
 
 def _by(df: pd.DataFrame, keys: list, col: str = "numerator") -> dict:

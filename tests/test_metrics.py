@@ -25,14 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 P = Filters(date(2025, 9, 1), date(2025, 9, 14))
 
 
-@pytest.fixture(scope="module")
-def mcon(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("metrics")
-    con = metric_fixture.build(tmp / "m.duckdb", tmp)
-    yield con
-    con.close()
-
-
 def row(df, **keys):
     for k, v in keys.items():
         df = df[df[k] == v]

@@ -18,7 +18,6 @@ from data import store
 from data.columns import KINDS
 from metrics import explore, privacy
 from metrics.compute import Filters, compute_many
-from tests import metric_fixture
 from tests.conftest import DEMO_END
 from ui.export import to_csv, to_xlsx
 from ui.nav import pages_for
@@ -44,14 +43,6 @@ def test_every_personal_column_declares_its_mask_kind():
 
 
 # ------------------------------------------------------------------------------------------------ small counts
-
-@pytest.fixture(scope="module")
-def mcon(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("privacy")
-    con = metric_fixture.build(tmp / "m.duckdb", tmp)
-    yield con
-    con.close()
-
 
 def test_suppress_small_below_street_level(mcon):
     ids = ["relief_households", "relief_persons", "relief_amount_yuan", "relief_approval_days"]
