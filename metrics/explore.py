@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import labels, privacy
 from .compute import Filters
-from .filters import build_where, in_list
+from .filters import build_where, in_list, relation_params
 from .registry import SOURCES
 
 # Columns that hold personal data (declared with their mask kind in data/columns.py): never offered as filters or
@@ -81,6 +81,7 @@ MEASURES = {"count": "记录数", "sum": "合计", "mean": "平均", "median": "
 
 def _where(ds: Dataset, filters: Filters, column_filters: dict, params: dict) -> str:
     """The source's rows under the filters (the one builder), narrowed further by the explorer's column filters."""
+    relation_params(ds.source, filters, params)             # the relation as of the period's end
     where = [build_where(ds.source, filters, params)]
     available = set(ds.dims) | set(ds.numeric) | set(ds.columns)
     for n, (column, cond) in enumerate(sorted(column_filters.items())):

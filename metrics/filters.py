@@ -65,9 +65,15 @@ def in_list(column: str, name: str, values, params: dict) -> str:
 def relation(source, filters, params: dict) -> str:
     """The source's rows under `filters` as a parenthesised relation: `(select * from v_events where …)`."""
     src = _source(source)
-    used = set(re.findall(r"\$([a-z_]+)", src.relation))                   # a table macro's bounds: grid_weeks($from, $to)
-    params.update({k: v for k, v in period_params(filters).items() if k in used})
+    relation_params(src, filters, params)
     return f"(select * from {src.relation} where {build_where(src, filters, params)})"
+
+
+def relation_params(source, filters, params: dict) -> None:
+    """Add the period bounds a source's relation takes (a table macro: v_grids_at($to_excl), grid_weeks($from, $to))."""
+    src = _source(source)
+    used = set(re.findall(r"\$([a-z_]+)", src.relation))
+    params.update({k: v for k, v in period_params(filters).items() if k in used})
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
