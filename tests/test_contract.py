@@ -112,6 +112,7 @@ def test_lock_file_holds_every_direct_pin():
     locked = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\", lock, re.M))
     locked = {k.lower().replace("_", "-"): v for k, v in locked.items()}
     for req in ("requirements.txt", "requirements-dev.txt"):
-        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (root / req).read_text(encoding="utf-8"), re.M):
+        pins = re.findall(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(\S+)", (root / req).read_text(encoding="utf-8"), re.M)
+        for name, version in pins:
             assert locked.get(name.lower().replace("_", "-")) == version, (req, name, version)
     assert "--hash=sha256:" in lock
