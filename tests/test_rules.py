@@ -103,4 +103,4 @@ def test_one_label_table():
     assert not hasattr(labels, "GROUP_KEYS")
     for page in (ROOT / "app_pages").glob("*.py"):
         text = page.read_text(encoding="utf-8")
-        assert 'LEVEL_NAME = {' not in text and '"street": "街道", "community": "社区"' not in text, page.name
+        assert 'LEVEL_NAME = {' not in text and '"community": "社区", "grid": "网格"}' not in text, page.name

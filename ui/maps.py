@@ -53,7 +53,7 @@ def colour_scale(metric_id: str, values: pd.Series):
         colours = [STATUS_RGB.get(status(metric_id, None if fmt.is_missing(v) else v, cfg), NO_VALUE)
                    for v in values]
         t = cfg.targets[metric_id]
-        word = "≥" if t.get("direction", "higher") == "higher" else "≤"
+        word = "≤" if METRICS[metric_id].direction == "lower" else "≥"     # direction: the registry's
         legend = [("蓝 · 达标", STATUS_RGB["blue"], f"{word} {fmt.value(metric_id, t['target'])}"),
                   ("黄 · 关注", STATUS_RGB["yellow"], "差距在容差内"),
                   ("红 · 预警", STATUS_RGB["red"], "差距超出容差"), ("无数据", NO_VALUE, "—")]
