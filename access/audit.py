@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +20,19 @@ def audit_path(store_path: str | Path | None = None) -> Path:
     return p.with_name(p.name + ".audit.duckdb") if p.suffix != ".duckdb" else p.with_suffix(".audit.duckdb")
 
 
-def _connect(path: Path):
+def _connect(path: Path, wait_seconds: float = 5.0):
+    """The audit file, read-write. Another process (the CLI's unlock or publish, a second dashboard) may hold it for
+    a moment: wait for it rather than fail a login with a lock traceback."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
     for script in sorted((SQL_DIR / "audit").glob("*.sql")):     # audit_log, sessions: create-if-missing
         con.execute(script.read_text(encoding="utf-8"))
     return con

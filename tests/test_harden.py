@@ -647,3 +647,18 @@ def test_import_page_stores_through_the_copy_and_shows_it(demo_db, tmp_path, mon
     assert any("入库 1 行" in s.value for s in at.success), [s.value for s in at.success] + [e.value for e in at.error]
     assert _count(db, "grids") == grids_before + 1
     assert not list(tmp_path.glob("page.duckdb.import-*"))
+
+
+def test_audit_write_waits_for_another_process_holding_the_log(tmp_path):
+    """The CLI's unlock and a login write the same audit file from two processes: the second waits, no traceback."""
+    from access import audit
+
+    db = tmp_path / "s.duckdb"
+    audit.record("login_failed", "admin", None, {"client": "x"}, False, store_path=db)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('holding', flush=True); time.sleep(1.0); c.close()",
+                               str(audit.audit_path(db))], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout.readline().strip() == "holding"
+    audit.record("login_failed", "admin", None, {"client": "y"}, False, store_path=db)
+    holder.wait()
+    assert len(audit.entries(10, store_path=db)) == 2
