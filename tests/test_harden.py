@@ -510,10 +510,11 @@ def test_map_page_survives_bad_stored_geometry(demo_db, tmp_path, monkeypatch):
 
     con = duckdb.connect(str(db))
     gid = con.execute("select grid_id from grids order by grid_id limit 1").fetchall()[0][0]
-    con.execute("update grids set boundary = ? where grid_id = ?",
+    # grids is a view of the current versions (type-2 history): write the current version's row
+    con.execute("update grid_versions set boundary = ? where grid_id = ? and valid_to is null",
                 ['{"type":"Polygon","coordinates":[[[1e308,35.5],[-1e308,35.5],[106.7,1e308],[1e308,35.5]]]}', gid])
-    con.execute("update grids set boundary = ? where grid_id in (select grid_id from grids order by grid_id "
-                "limit 1 offset 1)", ['{"type":"Polygon","coordinates":[[[11875000,4235000],[11876000,4235000],'
+    con.execute("update grid_versions set boundary = ? where valid_to is null and grid_id in "
+                "(select grid_id from grids order by grid_id limit 1 offset 1)", ['{"type":"Polygon","coordinates":[[[11875000,4235000],[11876000,4235000],'
                                       '[11876000,4236000],[11875000,4235000]]]}'])
     con.close()
     monkeypatch.setenv("GRIDGOV_DB", str(db))
