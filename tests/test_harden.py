@@ -514,8 +514,9 @@ def test_map_page_survives_bad_stored_geometry(demo_db, tmp_path, monkeypatch):
     con.execute("update grid_versions set boundary = ? where grid_id = ? and valid_to is null",
                 ['{"type":"Polygon","coordinates":[[[1e308,35.5],[-1e308,35.5],[106.7,1e308],[1e308,35.5]]]}', gid])
     con.execute("update grid_versions set boundary = ? where valid_to is null and grid_id in "
-                "(select grid_id from grids order by grid_id limit 1 offset 1)", ['{"type":"Polygon","coordinates":[[[11875000,4235000],[11876000,4235000],'
-                                      '[11876000,4236000],[11875000,4235000]]]}'])
+                "(select grid_id from grids order by grid_id limit 1 offset 1)",
+                ['{"type":"Polygon","coordinates":[[[11875000,4235000],[11876000,4235000],'
+                 '[11876000,4236000],[11875000,4235000]]]}'])
     con.close()
     monkeypatch.setenv("GRIDGOV_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
