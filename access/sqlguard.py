@@ -126,3 +126,9 @@ def guard(cursor, sql: str, user: User) -> tuple[str, dict]:
             rest = rest[9:].lstrip()
         return f"with {'recursive ' if recursive else ''}{', '.join(ctes_sql)}, {rest}", params
     return f"with {', '.join(ctes_sql)} {text}", params
+
+
+def scoped_counts(con, user) -> dict:
+    """Rows per table as the user's scoped views see them (数据状态 for street staff)."""
+    return {name: con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
+            for name, (sql, params) in view_sql(user).items()}

@@ -13,10 +13,9 @@ user = st.session_state.get("_user")
 counts = store.table_counts(cursor())
 if user is not None and user.scope is not None:
     # street staff: the rows of their streets, counted through the same scoped views the SQL tab reads
-    from access.sqlguard import view_sql
+    from access.sqlguard import scoped_counts
 
-    scoped = {name: cursor().execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
-              for name, (sql, params) in view_sql(user).items()}
+    scoped = scoped_counts(cursor(), user)
     counts = {t: scoped[t] for t in counts if t in scoped}
     st.caption(f"以下为您权限范围（{'、'.join(user.scope)}）内的数据量。")
 cols = st.columns(4)
