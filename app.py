@@ -59,7 +59,7 @@ if flt.kiosk():
     st.html(flt.KIOSK_CHROME_CSS)
     st.session_state["_filters"] = None
 else:
-    page = st.navigation(groups)
+    page = st.navigation(groups, expanded=True)  # every page listed: admins have 14, the default folds after 10
     with st.sidebar:
         st.caption(f"{user.name} · {user.role.label}"
                    + ("" if user.scope is None else f" · 范围：{'、'.join(user.scope)}"))
