@@ -104,6 +104,8 @@ def kiosk_trend(f, sub: str) -> None:
 if flt.kiosk():
     st.html(kiosk.CSS)
     interval = st.query_params.get("every", "15")
+    pinned = int(st.query_params["view"]) if st.query_params.get("view", "").isdigit() else None
+    pinned = pinned if pinned and pinned > 0 else None
 
     @st.fragment(run_every=f"{int(interval) if interval.isdigit() else 15}s")
     def rotating():
@@ -112,8 +114,11 @@ if flt.kiosk():
         if auth.current_user() is None:
             st.rerun()
         screens = kiosk_screens(kiosk_filters())
-        view = (st.session_state.get("_kiosk_view", -1) + 1) % len(screens)
-        st.session_state["_kiosk_view"] = view
+        if pinned is not None:          # ?view=N: one view stays up (the ranking while a street reports)
+            view = min(pinned, len(screens)) - 1
+        else:
+            view = (st.session_state.get("_kiosk_view", -1) + 1) % len(screens)
+            st.session_state["_kiosk_view"] = view
         screens[view]()
 
     rotating()
@@ -130,7 +135,7 @@ prev = f.previous()
 yoy = f.year_ago()
 st.caption(f"统计期 {fmt.period_label(f.date_from, f.date_to)} · 较上期（环比）对比 {fmt.period_label(prev.date_from, prev.date_to)}"
            f" · 同比对比 {fmt.period_label(yoy.date_from, yoy.date_to)}（对比期早于最早数据时显示“—”）"
-           f" · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1")
+           f" · 数据截至 {last or '—'} · 最近导入 {imported or '—'} · 大屏模式：在地址后加 ?kiosk=1（固定一屏：&view=1）")
 
 street_scope = f.with_(communities=(), grids=())
 # street staff see their streets' rank among ALL streets (全区第 2 名，共 3 个街道), never the others' names or scores

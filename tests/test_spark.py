@@ -143,8 +143,9 @@ NAMED = {
     "event_bins": {"cell": 0.01, "max_points": 5000},
     "event_funnel": {},
     "grid_shapes": {},
-    "overdue_events": {"limit": 200},
+    "overdue_events": {"max_rows": 200},
     "patrol_grid_weeks": {},
+    "patrol_track_days": {},
     "patrol_tracks": {"worker": "", "max_tracks": 500},
     "worker_activity": {},
 }
@@ -162,6 +163,8 @@ def test_named_query_is_the_same_on_spark(stores, name, user):
     f = _filters("month", user, street)
     if name == "patrol_tracks":
         f = f.with_(date_from=date(2025, 10, 28), date_to=date(2025, 10, 28))     # the demo keeps recent tracks
+    elif name == "patrol_track_days":
+        f = f.with_(date_from=date(2025, 10, 1), date_to=date(2025, 10, 31))
     ref, got = queries.run(duck, name, f, **NAMED[name]), queries.run(spark, name, f, **NAMED[name])
     assert len(ref) > 0, name
     # event_bins' cell centres are round(lon / cell) * cell: the same double arithmetic on both engines
@@ -223,11 +226,11 @@ def test_export_is_a_hive_layout(stores):
     _, _, _, tmp = stores
     months = sorted(p.name for p in (tmp / "export" / "events").iterdir() if p.is_dir())
     assert months[0] == "p_month=2024-09" and months[-1] == "p_month=2025-10" and len(months) == 14
-    assert (tmp / "export" / "grids" / "part-0.parquet").is_file()
+    assert (tmp / "export" / "grid_versions" / "part-0.parquet").is_file()    # grids is a view of the versions
 
 
 def test_schema_ddl_names_every_table():
     ddl = export.schema_ddl("spark")
-    for t in ("events", "grids", "patrols", "relief", "workers", "manual_scores"):
+    for t in ("events", "grid_versions", "patrols", "relief", "worker_versions", "manual_scores"):
         assert f"CREATE TABLE IF NOT EXISTS gridgov.{t} (" in ddl
     assert "PARTITIONED BY (p_month)" in ddl and "TIMESTAMP_NTZ" in ddl and "DECIMAL(14, 2)" in ddl
