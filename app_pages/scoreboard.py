@@ -188,77 +188,84 @@ if red is not None:
     with black:
         honour_list("黑榜（末位）", bottom, "#2c3e50")
 
-tab_explain, tab_comm, tab_hist, tab_whatif = st.tabs(["得分解读", "社区排名", "排名走势", "权重模拟（不保存）"])
+# only the open tab runs (on_change="rerun"): the community board, the 12-month history and the what-if view are
+# computed when someone opens them, not on every visit of the ranking
+tab_explain, tab_comm, tab_hist, tab_whatif = st.tabs(["得分解读", "社区排名", "排名走势", "权重模拟（不保存）"],
+                                                      key="sb_tab", on_change="rerun")
 
 with tab_explain:
-    units = list(board["unit"])
-    default = f.streets[0] if f.streets and f.streets[0] in units else units[0]
-    unit = st.selectbox("选择街道", units, index=units.index(default), key="explain_unit")
-    ex = data.explain(street_scope.with_(streets=()), unit)
-    rank_words = (f"全区第 {fmt.number(board.set_index('unit').loc[unit, 'rank'])} 名（共 "
-                  f"{fmt.number(district_units)} 个街道）" if district_units is not None
-                  else f"第 {fmt.number(ex['rank'])} 名")
-    st.markdown(f"**{unit}** 综合得分 **{fmt.number(ex['score'], 2)}**，{rank_words}。"
-                "综合得分 = 有得分各项按权重的加权平均（无数据的分项不计，权重按其余分项重新归一）。")
-    rows = []
-    for it in ex["items"]:
-        inputs = "；".join(
-            f"{METRICS[x['metric']].label if x['metric'] in METRICS else '人工评分'} "
-            + (fmt.value(x["metric"], x["value"]) if x["metric"] in METRICS else fmt.number(x["value"], 1))
-            + (f"（{fairness.n_note(x['metric'], x['numerator'], x['denominator'])}）" if x["metric"] in METRICS
-               else f"（{x['denominator']} 个月）")
-            for x in it["inputs"])
-        rows.append({"分项": it["label"], "得分": fmt.number(it["value"], 2), "权重": fmt.number(it["weight"]),
-                     "实际占比": fmt.pct(it["weight_share"]), "贡献分": fmt.number(it["contribution"], 2),
-                     "计算方法": it["formula"], "计算依据": inputs})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    # bound widgets read their display labels from the URL (Streamlit bind="query-params")
-    params = {"dataset": "事件", "street": unit, "period": st.query_params.get("period", "上月")}
-    st.markdown(f"查看记录：[该街道矛盾纠纷明细](explorer?{urlencode({**params, 'category': '矛盾纠纷'})}) · "
-                f"[该街道全部事件](explorer?{urlencode(params)}) · "
-                f"[该街道巡查记录](explorer?{urlencode({**params, 'dataset': '巡查'})})")
+    if tab_explain.open:
+        units = list(board["unit"])
+        default = f.streets[0] if f.streets and f.streets[0] in units else units[0]
+        unit = st.selectbox("选择街道", units, index=units.index(default), key="explain_unit")
+        ex = data.explain(street_scope.with_(streets=()), unit)
+        rank_words = (f"全区第 {fmt.number(board.set_index('unit').loc[unit, 'rank'])} 名（共 "
+                      f"{fmt.number(district_units)} 个街道）" if district_units is not None
+                      else f"第 {fmt.number(ex['rank'])} 名")
+        st.markdown(f"**{unit}** 综合得分 **{fmt.number(ex['score'], 2)}**，{rank_words}。"
+                    "综合得分 = 有得分各项按权重的加权平均（无数据的分项不计，权重按其余分项重新归一）。")
+        rows = []
+        for it in ex["items"]:
+            inputs = "；".join(
+                f"{METRICS[x['metric']].label if x['metric'] in METRICS else '人工评分'} "
+                + (fmt.value(x["metric"], x["value"]) if x["metric"] in METRICS else fmt.number(x["value"], 1))
+                + (f"（{fairness.n_note(x['metric'], x['numerator'], x['denominator'])}）" if x["metric"] in METRICS
+                   else f"（{x['denominator']} 个月）")
+                for x in it["inputs"])
+            rows.append({"分项": it["label"], "得分": fmt.number(it["value"], 2), "权重": fmt.number(it["weight"]),
+                         "实际占比": fmt.pct(it["weight_share"]), "贡献分": fmt.number(it["contribution"], 2),
+                         "计算方法": it["formula"], "计算依据": inputs})
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        # bound widgets read their display labels from the URL (Streamlit bind="query-params")
+        params = {"dataset": "事件", "street": unit, "period": st.query_params.get("period", "上月")}
+        st.markdown(f"查看记录：[该街道矛盾纠纷明细](explorer?{urlencode({**params, 'category': '矛盾纠纷'})}) · "
+                    f"[该街道全部事件](explorer?{urlencode(params)}) · "
+                    f"[该街道巡查记录](explorer?{urlencode({**params, 'dataset': '巡查'})})")
 
 with tab_comm:
-    streets = list(board["unit"])
-    s = st.selectbox("街道", streets, index=streets.index(f.streets[0]) if f.streets and f.streets[0] in streets
-                     else 0, key="comm_street")
-    cboard = fairness.annotate(data.scoreboard(street_scope.with_(streets=(s,)), level="community"),
-                               street_scope.with_(streets=(s,)), level="community")
-    cpub, cheader = published.published_board(f, cboard, "community")   # district-wide ranks where published
-    if cheader is not None:
-        st.caption(f"{published.marker(cheader)} · 名次为全区社区名次；下方可展开街道内的实时排名。")
-        st.dataframe(ranking_table(cpub, "社区"), hide_index=True)
-    with st.expander("街道内实时排名", expanded=cheader is None):
-        st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
-        fairness.caption(cboard, "社区")
+    if tab_comm.open:
+        streets = list(board["unit"])
+        s = st.selectbox("街道", streets, index=streets.index(f.streets[0]) if f.streets and f.streets[0] in streets
+                         else 0, key="comm_street")
+        cboard = fairness.annotate(data.scoreboard(street_scope.with_(streets=(s,)), level="community"),
+                                   street_scope.with_(streets=(s,)), level="community")
+        cpub, cheader = published.published_board(f, cboard, "community")   # district-wide ranks where published
+        if cheader is not None:
+            st.caption(f"{published.marker(cheader)} · 名次为全区社区名次；下方可展开街道内的实时排名。")
+            st.dataframe(ranking_table(cpub, "社区"), hide_index=True)
+        with st.expander("街道内实时排名", expanded=cheader is None):
+            st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
+            fairness.caption(cboard, "社区")
 
 with tab_hist:
-    h_level, h_months = st.columns(2)
-    which = h_level.radio("层级", ["街道", *[f"{u}各社区" for u in board["unit"]]], horizontal=True, key="hist_level")
-    n_months = h_months.radio("月数", [12, 24], horizontal=True, key="hist_months")
-    if which == "街道":
-        published.history_view(street_scope.with_(streets=()), "street", n_months)
-    else:
-        published.history_view(street_scope.with_(streets=(which.removesuffix("各社区"),)), "community", n_months)
+    if tab_hist.open:
+        h_level, h_months = st.columns(2)
+        which = h_level.radio("层级", ["街道", *[f"{u}各社区" for u in board["unit"]]], horizontal=True, key="hist_level")
+        n_months = h_months.radio("月数", [12, 24], horizontal=True, key="hist_months")
+        if which == "街道":
+            published.history_view(street_scope.with_(streets=()), "street", n_months)
+        else:
+            published.history_view(street_scope.with_(streets=(which.removesuffix("各社区"),)), "community", n_months)
 
 with tab_whatif:
-    st.caption("调整权重后即时重新排名，与正式排名并列对照；不会保存，也不改变正式赋分标准。")
-    cols = st.columns(6)
-    weights = {}
-    for col, i in zip(cols, ITEM_IDS):
-        weights[i] = col.number_input(ITEM_LABELS[i], 0, 100, int(cfg.weights.get(i, 0)), step=5, key=f"w_{i}")
-    if sum(weights.values()) == 0:
-        st.warning("权重之和为 0，无法计算。")
-    else:
-        alt = data.scoreboard(street_scope.with_(streets=()), weights=weights)
-        both = board[["unit", "rank", "score"]].merge(alt[["unit", "rank", "score"]], on="unit",
-                                                      suffixes=("_official", "_whatif"))
-        st.dataframe(pd.DataFrame({
-            "街道": both["unit"],
-            "正式排名": [fmt.number(v) for v in both["rank_official"]],
-            "正式得分": [fmt.number(v, 2) for v in both["score_official"]],
-            "模拟排名": [fmt.number(v) for v in both["rank_whatif"]],
-            "模拟得分": [fmt.number(v, 2) for v in both["score_whatif"]],
-            "名次变化": [arrow(int(a) - int(b), rank=True) if not (pd.isna(a) or pd.isna(b)) else "—"
-                     for a, b in zip(both["rank_official"], both["rank_whatif"])],
-        }), hide_index=True)
+    if tab_whatif.open:
+        st.caption("调整权重后即时重新排名，与正式排名并列对照；不会保存，也不改变正式赋分标准。")
+        cols = st.columns(6)
+        weights = {}
+        for col, i in zip(cols, ITEM_IDS):
+            weights[i] = col.number_input(ITEM_LABELS[i], 0, 100, int(cfg.weights.get(i, 0)), step=5, key=f"w_{i}")
+        if sum(weights.values()) == 0:
+            st.warning("权重之和为 0，无法计算。")
+        else:
+            alt = data.scoreboard(street_scope.with_(streets=()), weights=weights)
+            both = board[["unit", "rank", "score"]].merge(alt[["unit", "rank", "score"]], on="unit",
+                                                          suffixes=("_official", "_whatif"))
+            st.dataframe(pd.DataFrame({
+                "街道": both["unit"],
+                "正式排名": [fmt.number(v) for v in both["rank_official"]],
+                "正式得分": [fmt.number(v, 2) for v in both["score_official"]],
+                "模拟排名": [fmt.number(v) for v in both["rank_whatif"]],
+                "模拟得分": [fmt.number(v, 2) for v in both["score_whatif"]],
+                "名次变化": [arrow(int(a) - int(b), rank=True) if not (pd.isna(a) or pd.isna(b)) else "—"
+                         for a, b in zip(both["rank_official"], both["rank_whatif"])],
+            }), hide_index=True)

@@ -26,11 +26,11 @@ def last_whole_month(d_to: date) -> date:
 
 
 def monthly(con, end: date, months: int = 12, level: str = "street", cfg: Config | None = None,
-            scope: tuple | None = None, streets: tuple = ()) -> pd.DataFrame:
+            scope: tuple | None = None, streets: tuple = (), parts=None) -> pd.DataFrame:
     """month ('2026-10'), unit, score, rank, source ('已发布 v1' or '实时') for the `months` months ending with the
     month of `end`, oldest first. Published ranks are district-wide, so they are used for the whole district only;
     `scope` (a user's streets) or `streets` (e.g. one street's communities) rank live within them, as the
-    scoreboard does."""
+    scoreboard does. `parts`: score._parts (the dashboard's shared cache of each month's item parts)."""
     cfg = cfg or load_config()
     frames = []
     for d_from, d_to in periods.months_back(end, months):
@@ -40,7 +40,8 @@ def monthly(con, end: date, months: int = 12, level: str = "street", cfg: Config
             b = b[["unit", "score", "rank"]].copy()
             b["source"] = f"已发布 v{header['version']}"
         else:
-            b = score.scores(con, Filters(d_from, d_to, scope=scope, streets=streets), level, cfg)[["unit", "score", "rank"]].copy()
+            b = score.scores(con, Filters(d_from, d_to, scope=scope, streets=streets), level, cfg,
+                             parts)[["unit", "score", "rank"]].copy()
             b["source"] = "实时"
         b.insert(0, "month", f"{d_from:%Y-%m}")
         frames.append(b)

@@ -84,12 +84,21 @@ def item_parts(con, filters: Filters, level: str = "street", cfg: Config | None 
     return compute_many(con, PARTS, filters, [LEVEL_KEY[level]], cfg)
 
 
-def scores(con, filters: Filters, level: str = "street", cfg: Config | None = None) -> pd.DataFrame:
+def _parts(con, filters: Filters, level: str, cfg: Config, parts) -> dict:
+    """`parts` as given: None (compute them), a dict (already computed) or a function (filters, level) → dict (the
+    dashboard passes its shared cache, so one period's parts are computed once for the board, its comparisons,
+    the rank history, the explanation and the fairness columns)."""
+    if parts is None:
+        return item_parts(con, filters, level, cfg)
+    return parts(filters, level) if callable(parts) else parts
+
+
+def scores(con, filters: Filters, level: str = "street", cfg: Config | None = None, parts=None) -> pd.DataFrame:
     """One row per unit: the six item scores, the composite score (2 decimals) and the rank (ties share a rank)."""
     cfg = cfg or load_config()
     key = LEVEL_KEY[level]
     units = _units(con, filters, level)
-    parts = item_parts(con, filters, level, cfg)
+    parts = _parts(con, filters, level, cfg, parts)
     lookup = {p: dict(zip(df[key], df["value"])) for p, df in parts.items()}
     manual = other_work(con, filters, level)
     rows = []
@@ -136,20 +145,28 @@ def rank(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def reweight(board: pd.DataFrame, weights: dict) -> pd.DataFrame:
+    """权重模拟: the same item scores under other weights, re-ranked — no query (the items are the board's own)."""
+    out = board[["unit", *ITEM_IDS]].copy()
+    out["score"] = [composite({i: (None if pd.isna(r[i]) else r[i]) for i in ITEM_IDS}, weights)
+                    for _, r in out.iterrows()]
+    return rank(out)
+
+
 def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None = None,
-               first_data=...) -> pd.DataFrame:
+               first_data=..., parts=None) -> pd.DataFrame:
     """The ranking with its comparisons (metrics/periods): 较上期 (环比) as prev_score, prev_rank, score_change,
     rank_change and 同比 as yoy_score, yoy_rank, yoy_score_change, yoy_rank_change. A comparison period that starts
-    before the first data gives no value."""
+    before the first data gives no value. `parts`: see _parts (used for all three periods)."""
     from . import periods
 
     cfg = cfg or load_config()
     if first_data is ...:
         first_data = periods.first_data(con)
-    board = scores(con, filters, level, cfg)
+    board = scores(con, filters, level, cfg, parts)
     for prefix, other in (("prev", filters.previous()), ("yoy", filters.year_ago())):
         if periods.comparable((other.date_from, other.date_to), first_data):
-            then = scores(con, other, level, cfg)[["unit", "score", "rank"]]
+            then = scores(con, other, level, cfg, parts)[["unit", "score", "rank"]]
         else:
             then = pd.DataFrame({"unit": pd.Series([], dtype=object), "score": pd.Series([], dtype=float),
                                  "rank": pd.Series([], dtype="Int64")})
@@ -163,24 +180,28 @@ def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None 
     return board
 
 
-def district_board(con, filters: Filters, cfg: Config | None = None, first_data=...) -> pd.DataFrame:
+def district_board(con, filters: Filters, cfg: Config | None = None, first_data=..., parts=None) -> pd.DataFrame:
     """The street ranking as a scoped user may see it: every street of the district is ranked (so 东关 staff read
     "全区第 2 名" and not "第 1 名" among their own streets), then only the rows inside the scope are kept, with
     `district_units`, the number of ranked streets. No other street's name or score leaves this function.
     Without a scope it is the plain scoreboard with `district_units` added."""
     full = scoreboard(con, filters.with_(scope=None, streets=(), communities=(), grids=()), "street", cfg,
-                      first_data=first_data)
+                      first_data=first_data, parts=parts)
     ranked = int(full["rank"].notna().sum())
     mine = full if filters.scope is None else full[full["unit"].isin(filters.scope)]
     return mine.assign(district_units=ranked).reset_index(drop=True)
 
 
-def explain(con, filters: Filters, unit: str, level: str = "street", cfg: Config | None = None) -> dict:
-    """Why a unit has its score: each item's value, weight, share of the composite and its formula's inputs."""
+def explain(con, filters: Filters, unit: str, level: str = "street", cfg: Config | None = None, parts=None,
+            board: pd.DataFrame | None = None) -> dict:
+    """Why a unit has its score: each item's value, weight, share of the composite and its formula's inputs.
+    `parts` (see _parts) and `board` (this period's scores or scoreboard): the page passes what it already has, so
+    the explanation is read off the board instead of computing it again."""
     cfg = cfg or load_config()
     key = LEVEL_KEY[level]
-    parts = item_parts(con, filters, level, cfg)
-    row = scores(con, filters, level, cfg).set_index("unit").loc[unit]
+    parts = _parts(con, filters, level, cfg, parts)
+    board = scores(con, filters, level, cfg, parts) if board is None else board
+    row = board.set_index("unit").loc[unit]
     have = {i: row[i] for i in ITEM_IDS if row[i] is not None and not pd.isna(row[i])}
     total_w = sum(cfg.weights.get(i, 0.0) for i in have)
     manual = other_work(con, filters, level).get(unit, (None, 0))

@@ -29,11 +29,14 @@ def config_version() -> str:
 def cached(max_entries: int = 128):
     """Cache a read for the pages: the key is (the function, store version, configuration version, arguments)."""
     def wrap(fn):
-        @st.cache_data(ttl=TTL, max_entries=max_entries, show_spinner=False)
         def read(name: str, store_version, scoring_version, args: tuple, kwargs: dict):
             return fn(*args, **kwargs)
 
-        read.__qualname__ = read.__name__ = f"cached_{fn.__name__}"    # one cache per function
+        # one cache per function: Streamlit keys a function's cache by module, qualname and source, and REPLACES a
+        # cache whose max_entries differ — so the name must be set before decorating, else every `read` shares one
+        # key and each call with another max_entries wipes the others' entries (a page recomputed everything)
+        read.__qualname__ = read.__name__ = f"cached_{fn.__module__}_{fn.__qualname__}"
+        read = st.cache_data(ttl=TTL, max_entries=max_entries, show_spinner=False)(read)
 
         @functools.wraps(fn)
         def call(*args, **kwargs):
@@ -91,27 +94,39 @@ def compared_totals(ids, filters: Filters) -> tuple[dict, dict]:
     return out[0], out[1]
 
 
+def item_parts(filters: Filters, level: str = "street") -> dict:
+    """The six items' inputs by unit for one period (score.item_parts), through the same cache entry as
+    metrics(score.PARTS, filters, [unit key]): computed once per period and store version for every page, user and
+    use — the board, its 较上期/同比 columns, the rank history's months, the explanation and the fairness columns."""
+    return _metrics(tuple(score.PARTS), filters, (score.LEVEL_KEY[level],))
+
+
 @cached(128)
-def _scoreboard(filters: Filters, level: str, weights: tuple) -> pd.DataFrame:
-    cfg = load_config()
-    if weights:
-        cfg = cfg.with_weights(dict(weights))
-    return score.scoreboard(cursor(), filters, level, cfg, first_data=first_data())
+def _scoreboard(filters: Filters, level: str) -> pd.DataFrame:
+    return score.scoreboard(cursor(), filters, level, load_config(), first_data=first_data(), parts=item_parts)
 
 
 def scoreboard(filters: Filters, level: str = "street", weights: dict | None = None) -> pd.DataFrame:
-    return _scoreboard(filters, level, tuple(sorted((weights or {}).items())))
+    """The ranking (score.scoreboard). With `weights` (权重模拟) other than the configured ones: the same board's item
+    scores re-weighted and re-ranked (score.reweight), no query."""
+    board = _scoreboard(filters, level)
+    if weights and {i: float(w) for i, w in weights.items()} != {i: float(load_config().weights.get(i, 0.0))
+                                                                for i in weights}:
+        return score.reweight(board, weights)
+    return board
 
 
 @cached(32)
 def district_board(filters: Filters) -> pd.DataFrame:
     """Streets in the user's scope with their rank among all streets (score.district_board)."""
-    return score.district_board(cursor(), filters, first_data=first_data())
+    return score.district_board(cursor(), filters, first_data=first_data(), parts=item_parts)
 
 
 @cached(128)
 def explain(filters: Filters, unit: str, level: str = "street") -> dict:
-    return score.explain(cursor(), filters, unit, level)
+    """Read off the cached board and parts of the period (score.explain): no second scoring."""
+    return score.explain(cursor(), filters, unit, level, parts=item_parts(filters, level),
+                         board=_scoreboard(filters, level))
 
 
 @cached(16)
@@ -236,7 +251,7 @@ def published_diff(level: str, d_from, d_to, live: pd.DataFrame):
 def _rank_history(end, months: int, level: str, scope, streets: tuple):
     from metrics import rank_history as rh
 
-    return rh.monthly(cursor(), end, months, level, load_config(), scope, streets)
+    return rh.monthly(cursor(), end, months, level, load_config(), scope, streets, parts=item_parts)
 
 
 def rank_history(end, months: int = 12, level: str = "street", scope=None, streets: tuple = ()) -> pd.DataFrame:

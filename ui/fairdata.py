@@ -28,8 +28,13 @@ def funnel(metric_id: str, filters: Filters, level: str, centre: str = "district
 @cached(64)
 def _intervals(filters: Filters, level: str) -> pd.DataFrame:
     from metrics.intervals import rank_intervals
+    from metrics.score import scores
 
-    return rank_intervals(cursor(), filters, level)
+    from .data import item_parts
+
+    # the observed ranks from the period's cached parts (the board's own); only the bootstrap replicates are new work
+    observed = scores(cursor(), filters, level, parts=item_parts)
+    return rank_intervals(cursor(), filters, level, observed=observed)
 
 
 def intervals(filters: Filters, level: str = "street") -> pd.DataFrame:

@@ -1,0 +1,170 @@
+"""Page cost benchmark (issue 15): what one visit of the ranking and the cockpit costs the server, on a demo store of
+--events events, and the scoreboard against one scan of the period.
+
+    python bench/bench_pages.py [--events 1000000] [--out bench/out] [--repeat 5]
+
+Prints, each next to its target:
+  * scan         one scan of the last month's events (count + distinct grids), warm, median of --repeat;
+  * scoreboard   score.scoreboard (board + 较上期 + 同比) warm, median; its ratio to the scan (target ≤ 10×) and the
+                 number of SQL statements it runs;
+  * pages        the real app (Streamlit AppTest, in this process, logged in as admin): the scoreboard page's first
+                 visit (empty caches: the board, its comparisons, the rank history's 12 months, the rank intervals)
+                 and a warm rerun; the cockpit likewise. Wall time and this process's CPU time (target: a warm rerun
+                 ≤ 60 ms CPU). AppTest adds its own protobuf handling, so these are upper bounds of a server rerun.
+  * jobs         how many times the page computed a period's six-item parts (target: once per period).
+
+The store goes under --out (gitignored) and is reused.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _median_ms(fn, repeat: int) -> float:
+    fn()
+    ts = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts) * 1000
+
+
+class _Counting:
+    """A connection that counts the statements it runs."""
+
+    def __init__(self, con):
+        self.con, self.n = con, 0
+
+    def execute(self, *a, **k):
+        self.n += 1
+        return self.con.execute(*a, **k)
+
+    def cursor(self):
+        return self
+
+    def __getattr__(self, k):
+        return getattr(self.con, k)
+
+
+def _store(out: Path, events: int, end: date) -> Path:
+    from data import demo, store
+
+    db = out / f"pages_{events}_{end:%Y%m%d}.duckdb"
+    if not db.exists():
+        t = time.perf_counter()
+        con = store.connect(db)
+        demo.generate(con, seed=15, events=events, end=end)
+        con.close()
+        print(f"generated {db.name} in {time.perf_counter() - t:.1f} s")
+    return db
+
+
+def engine_figures(db: Path, repeat: int) -> None:
+    from data import store
+    from metrics import score
+    from metrics.compute import Filters
+    from ui import filters as flt
+
+    con = store.connect(db, read_only=True)
+    d_from, d_to = flt.preset_range("上月", date.today())
+    f = Filters(d_from, d_to)
+    to = d_to + timedelta(days=1)
+    scan = _median_ms(lambda: con.execute(
+        "select count(*), count(distinct grid_id) from events where reported_at >= $a and reported_at < $b",
+        {"a": d_from, "b": to}).fetchall(), repeat)
+    board = _median_ms(lambda: score.scoreboard(con, f), repeat)
+    counting = _Counting(con)
+    score.scoreboard(counting, f)
+    print(f"scan of {d_from:%Y-%m} events (warm)        {scan:8.1f} ms")
+    print(f"scoreboard, 3 periods (warm)          {board:8.1f} ms   {board / scan:6.0f}× one scan   "
+          f"(target ≤ 10×: {'met' if board <= 10 * scan else 'NOT met'}); {counting.n} SQL statements")
+    con.close()
+
+
+def page_figures(db: Path) -> None:
+    import logging
+    import os
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    import metrics.score
+    import ui.data
+    from metrics.compute import compute_many as real
+
+    os.environ["GRIDGOV_DB"] = str(db)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    jobs: Counter = Counter()
+
+    def counting(con, ids, filters, group_by=(), cfg=None):
+        ids = tuple(i if isinstance(i, str) else i.id for i in ids)
+        path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
+        if ids == tuple(metrics.score.PARTS) and path and path[0][0]:     # not the rank intervals' bootstrap store
+            jobs[(filters, tuple(group_by or ()))] += 1
+        return real(con, ids, filters, group_by, cfg)
+
+    ui.data.compute_many = counting
+    metrics.score.compute_many = counting
+
+    def visit(page: str | None):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        at.session_state["_auth"] = {"username": "admin", "last": time.time()}
+        at.run()
+        return at
+
+    for name, page in (("cockpit (总览)", None), ("scoreboard (街道排名)", "app_pages/scoreboard.py")):
+        st.cache_data.clear()
+        jobs.clear()
+        w, c = time.perf_counter(), time.process_time()
+        at = visit(None)                     # the login lands on the cockpit
+        if page:                             # the scoreboard's first visit: after the cockpit, not timed with it
+            st.cache_data.clear()
+            jobs.clear()
+            at.switch_page(page)
+            w, c = time.perf_counter(), time.process_time()
+            at.run()
+        first = (time.perf_counter() - w) * 1000, (time.process_time() - c) * 1000
+        assert not at.exception, [e.message for e in at.exception]
+        warm = []
+        for _ in range(5):
+            w, c = time.perf_counter(), time.process_time()
+            at.run()
+            warm.append(((time.perf_counter() - w) * 1000, (time.process_time() - c) * 1000))
+        wall, cpu = statistics.median(x[0] for x in warm), statistics.median(x[1] for x in warm)
+        print(f"{name:22s} first visit {first[0]:7.0f} ms wall {first[1]:7.0f} ms CPU; warm rerun {wall:6.0f} ms wall "
+              f"{cpu:6.0f} ms CPU (target ≤ 60 ms CPU: {'met' if cpu <= 60 else 'NOT met'})")
+        if page:
+            repeated = {k[0].date_from.isoformat() + "…" + k[0].date_to.isoformat(): n for k, n in jobs.items() if n > 1}
+            print(f"{'':22s} six-item parts computed for {len(jobs)} periods, "
+                  f"{'each once' if not repeated else f'some more than once: {repeated}'} (target: once per period)")
+    ui.data.compute_many = real
+    metrics.score.compute_many = real
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    end = date.today().replace(day=1) - timedelta(days=1)          # the demo ends with last month: 上月 is whole
+    db = _store(out, args.events, end)
+    print(f"== page cost on {args.events:,} events ({db.name})")
+    engine_figures(db, args.repeat)
+    page_figures(db)
+
+
+if __name__ == "__main__":
+    main()
