@@ -11,7 +11,9 @@ Prints, each next to its target:
                  visit (empty caches: the board, its comparisons, the rank history's 12 months, the rank intervals)
                  and a warm rerun; the cockpit likewise. Wall time and this process's CPU time (target: a warm rerun
                  ≤ 60 ms CPU). AppTest adds its own protobuf handling, so these are upper bounds of a server rerun.
-  * jobs         how many times the page computed a period's six-item parts (target: once per period).
+  * jobs         how many times the page computed a period's six-item parts (target: once per period);
+  * order        the events exported in random order and imported through data/ingest (stored in time order)
+                 against the same rows kept in file order (an unsorted import before): scan and scoreboard.
 
 The store goes under --out (gitignored) and is reused.
 """
@@ -151,11 +153,61 @@ def page_figures(db: Path) -> None:
     metrics.score.compute_many = real
 
 
+def storage_order(db: Path, out: Path, repeat: int) -> None:
+    """A shuffled export of the same events imported through data/ingest (stored in time order since issue 15)
+    against the same rows stored in file order (what an unsorted import gave before): scan and scoreboard."""
+    import shutil
+
+    from data import ingest, store
+    from data.columns import EVENTS, NOT_STORED
+    from metrics import score
+    from metrics.compute import Filters
+    from ui import filters as flt
+
+    csv = out / f"{db.stem}_events_shuffled.csv"
+    cols = ", ".join(c.name for c in EVENTS.columns if c.name not in NOT_STORED)
+    import duckdb
+
+    src = duckdb.connect(str(db), read_only=True)         # the store's own read-only mode may not write files
+    if not csv.exists():
+        src.execute(f"copy (select {cols} from events order by hash(event_id)) to '{csv}' (header)")
+    src.close()
+    old, new = out / f"{db.stem}_file_order.duckdb", out / f"{db.stem}_imported.duckdb"
+    for target in (old, new):
+        shutil.copy(db, target)
+    con = store.connect(old)
+    con.execute("create temp table shuffled as select * from events order by hash(event_id)")
+    con.execute("delete from events")
+    con.execute("insert into events select * from shuffled")
+    con.close()
+    con = store.connect(new)
+    con.execute("delete from events")
+    t = time.perf_counter()
+    res = ingest.ingest_files(con, "events", [csv])[0]
+    took = time.perf_counter() - t
+    assert res.stored, res.errors.head().to_string()
+    con.close()
+    d_from, d_to = flt.preset_range("上月", date.today())
+    f = Filters(d_from, d_to)
+    print(f"shuffled export of {res.rows_stored:,} events imported in {took:.1f} s")
+    for name, path in (("stored in file order (before)", old), ("imported, time order (now)", new)):
+        con = store.connect(path, read_only=True)
+        scan = _median_ms(lambda c=con: c.execute(
+            "select count(*), count(distinct grid_id) from events where reported_at >= $a and reported_at < $b",
+            {"a": d_from, "b": d_to + timedelta(days=1)}).fetchall(), repeat)
+        board = _median_ms(lambda c=con: score.scoreboard(c, f), repeat)
+        print(f"{name:32s} scan {scan:7.1f} ms   scoreboard {board:7.1f} ms")
+        con.close()
+    for target in (old, new):
+        target.unlink()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--skip-pages", action="store_true", help="only the engine and storage-order figures")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +215,9 @@ def main() -> None:
     db = _store(out, args.events, end)
     print(f"== page cost on {args.events:,} events ({db.name})")
     engine_figures(db, args.repeat)
-    page_figures(db)
+    storage_order(db, out, args.repeat)
+    if not args.skip_pages:
+        page_figures(db)
 
 
 if __name__ == "__main__":

@@ -98,6 +98,8 @@ class Kind:
     grid_ref: str | None = None              # column that, when filled, must name an existing grid
     order: tuple[str, ...] = ()              # datetime columns that must not go backwards
     has_coords: bool = False
+    time_column: str | None = None           # stored in this column's order (period scans skip row groups by their
+                                             # min/max whatever order the file came in); the export's month partition
 
     def col(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -171,7 +173,7 @@ EVENTS = Kind(
     ),
     grid_ref="grid_id",
     order=("reported_at", "registered_at", "dispatched_at", "handled_at", "closed_at", "evaluated_at"),
-    has_coords=True,
+    has_coords=True, time_column="reported_at"
 )
 
 RELIEF = Kind(
@@ -192,7 +194,7 @@ RELIEF = Kind(
         Col("id_number", "身份证号", (), mask="id", check="id_number"),
     ),
     grid_ref="grid_id",
-    order=("applied_at", "approved_at", "paid_at"),
+    order=("applied_at", "approved_at", "paid_at"), time_column="applied_at"
 )
 
 PATROLS = Kind(
@@ -211,7 +213,7 @@ PATROLS = Kind(
         Col("track", "轨迹", (), "track"),
     ),
     grid_ref="grid_id",
-    order=("started_at", "ended_at"),
+    order=("started_at", "ended_at"), time_column="started_at"
 )
 
 MANUAL_SCORES = Kind(

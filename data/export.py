@@ -15,8 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+from data.columns import KINDS
+
 # table → its time column: partitioned by that column's month
-PARTITIONED = {"events": "reported_at", "patrols": "started_at", "relief": "applied_at"}
+PARTITIONED = {k.table: k.time_column for k in KINDS.values() if k.time_column}      # data/columns.py
 PARTITION_COLUMN = "p_month"
 
 

@@ -855,13 +855,17 @@ def _store_one(con, prep: Prepared, user: str) -> None:
     stored_cols = [c.name for c in kind.columns if c.name not in NOT_STORED]
     select = ", ".join(f"cast({_q(c)} as {types[c]}) as {_q(c)}" for c in stored_cols)
     join = " and ".join(f"t.{_q(k)} = s.{_q(k)}" for k in kind.key)
+    # rows go in in time order, whatever order the file came in (an export sorted by ID, or shuffled): each import's
+    # row groups then cover a short span of time and a period's scan skips the others by their min/max
+    in_order = f" order by {_q(kind.time_column)}" if kind.time_column else ""
     res.rows_updated = con.execute(f"select count(*) from {kind.table} t where exists "
                                    f"(select 1 from {source} s where {join})").fetchall()[0][0]
     provided = set(prep.options.get("provided", stored_cols)) | set(kind.key)
     if res.rows_updated == 0 or all(c in provided for c in stored_cols):
         # whole rows: replace by key (the fast path for full exports and first imports)
         con.execute(f"delete from {kind.table} t where exists (select 1 from {source} s where {join})")
-        con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source}", [import_id])
+        con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source}{in_order}",
+                    [import_id])
     else:
         # the file lacks some columns: existing rows keep what the file does not say (a grid refresh must not
         # erase boundaries imported from GeoJSON); only new keys get whole rows
@@ -870,7 +874,7 @@ def _store_one(con, prep: Prepared, user: str) -> None:
         con.execute(f"update {kind.table} t set {', '.join(sets + ['import_id = ?'])} from {source} s "
                     f"where {join}", [import_id])
         con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source} s "
-                    f"where not exists (select 1 from {kind.table} t where {join})", [import_id])
+                    f"where not exists (select 1 from {kind.table} t where {join}){in_order}", [import_id])
     res.rows_stored = con.execute(f"select count(*) from {source}").fetchall()[0][0]
     res.rows_inserted = res.rows_stored - res.rows_updated
     _log_import(con, prep, res, import_id, user)

@@ -419,3 +419,23 @@ def test_cli_bad_mapping_is_a_usage_error(tmp_path):
     path = fixtures.write("grids", tmp_path / "g.csv")
     out = _cli("ingest", "--db", tmp_path / "x.duckdb", "--kind", "grids", path, "--mapping", tmp_path / "none.toml")
     assert out.returncode == 2 and "映射文件" in out.stderr
+
+
+def test_events_are_stored_in_time_order_whatever_the_file_order(loaded, tmp_path):
+    """A shuffled export (200 events, 20 days, newest first then shuffled) is stored by 上报时间, so a period's scan
+    reads row groups of that period only (issue 15: storage order); a second import appends in its own order."""
+    import random
+
+    base = fixtures.EVENTS[2]
+    rows = [dict(base, event_id=f"S{i:03d}", reported_at=f"2025-10-{1 + i % 20:02d} {8 + i % 10:02d}:00",
+                 registered_at=None, dispatched_at=None, handled_at=None, closed_at=None, evaluated_at=None,
+                 due_at=None, satisfaction=None) for i in range(200)]
+    random.Random(15).shuffle(rows)
+    res = ingest.ingest_files(loaded, "events", [fixtures.write("events", tmp_path / "s.csv", rows=rows)])[0]
+    assert res.stored, res.errors.to_string()
+    order = "select count(*) from (select reported_at, lag(reported_at) over (order by rowid) as before from events " \
+            "where event_id like 'S%') where reported_at < before"
+    assert loaded.sql(order).fetchall() == [(0,)]
+    first = loaded.sql("select min(rowid) from events where event_id like 'S%'").fetchall()[0][0]
+    assert loaded.sql(f"select event_id from events where rowid = {first}").fetchall()[0][0] in {
+        r["event_id"] for r in rows if r["reported_at"].startswith("2025-10-01 ")}
