@@ -148,10 +148,16 @@ if live.empty:
 
 st.subheader("街道排名")
 board, header = published.banner(street_scope.with_(streets=()), live)      # the published version where one exists
+# the ranking shows at once; the rank intervals (a bootstrap: seconds on a large district, the first time after an
+# import) and the 排名走势 flags (twelve months) fill in above and inside it when they are ready
+flags_slot, table_slot = st.container(), st.empty()
+table_slot.dataframe(ranking_table(board, "街道", district=district_units is not None), hide_index=True)
 if district_units is None:            # staff read district ranks: their intervals are not computed in scope
-    board = fairness.annotate(board, street_scope.with_(streets=()))
-published.flags_line(street_scope.with_(streets=()))
-st.dataframe(ranking_table(board, "街道", district=district_units is not None), hide_index=True)
+    with st.spinner("正在计算名次区间……"):
+        board = fairness.annotate(board, street_scope.with_(streets=()))
+    table_slot.dataframe(ranking_table(board, "街道"), hide_index=True)
+with flags_slot:
+    published.flags_line(street_scope.with_(streets=()))
 fairness.caption(board)
 b_html, b_word = st.columns([1, 4])
 b_html.download_button(
