@@ -1,0 +1,162 @@
+"""Twenty people open the ranking at once (issue 15, 5): one `streamlit run serve.py` on a demo store of --events
+events, --users headless Chromium sessions (one browser, a context each, already signed in: the session cookie is
+made the way /api/session/claim makes it, so a login's Argon2 hash is not part of what is measured).
+
+    python bench/bench_users.py [--users 20] [--events 1000000] [--out bench/out]
+
+Three rounds, every session at the same moment:
+  1. cold   the first visit after the server started (nothing cached: the board, 较上期/同比, rank history, the
+            rank intervals' bootstrap);
+  2. warm   the same users open the ranking again (another period's link already computed once);
+  3. period each user switches the period (the ranking of 本年, opened by URL like a shared link).
+For each: time until the ranking table is on the screen (the first data grid of the page is visible) and until the
+page has finished running; p50 / p95 / max over the users; the server process's CPU seconds and RSS (from /proc).
+The browsers run on the same 2 cores as the server, which the output says: a p95 here is an upper bound of what
+users on their own machines would see.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+TABLE = '[data-testid="stMain"] [data-testid="stDataFrame"]'
+DONE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
+  return !!a && a.getAttribute('data-test-script-state') === 'notRunning'
+         && a.getAttribute('data-test-connection-state') === 'CONNECTED'
+         && !!document.querySelector('[data-testid="stMain"] [data-testid="stDataFrame"]'); }"""
+
+
+def _proc(pid: int) -> tuple[float, float]:
+    """(CPU seconds, RSS MB) of a process and its children still running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu, rss = 0.0, 0.0
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(stat[11]) + int(stat[12])) / tick
+            rss += int(stat[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (FileNotFoundError, IndexError):
+            pass
+    return cpu, rss
+
+
+def _store(out: Path, events: int) -> Path:
+    from data import demo, store
+
+    end = date.today().replace(day=1) - timedelta(days=1)
+    db = out / f"pages_{events}_{end:%Y%m%d}.duckdb"          # the same store bench_pages.py makes
+    if not db.exists():
+        con = store.connect(db)
+        demo.generate(con, seed=15, events=events, end=end)
+        con.close()
+    run = out / "users" / db.name                               # sessions and audit go beside a private copy
+    shutil.rmtree(run.parent, ignore_errors=True)
+    run.parent.mkdir(parents=True)
+    shutil.copy(db, run)
+    return run
+
+
+def _serve(db: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(db.parent / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.address", "127.0.0.1", "--server.port",
+         str(port), "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, "GRIDGOV_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start: see " + str(db.parent / "streamlit.log"))
+
+
+async def _round(contexts, url: str, path: str) -> list[tuple[float, float]]:
+    async def one(ctx):
+        page = ctx.pages[0] if ctx.pages else await ctx.new_page()
+        t = time.perf_counter()
+        await page.goto(url + path)
+        await page.locator(TABLE).first.wait_for(state="visible", timeout=300_000)
+        shown = time.perf_counter() - t
+        await page.wait_for_function(DONE_JS, timeout=300_000, polling=100)
+        return shown, time.perf_counter() - t
+    return await asyncio.gather(*(one(c) for c in contexts))
+
+
+def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float) -> None:
+    def q(xs, p):
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
+    shown, done = [g[0] for g in got], [g[1] for g in got]
+    print(f"{name:7s} table shown p50 {statistics.median(shown):5.1f} s  p95 {q(shown, .95):5.1f} s  max "
+          f"{max(shown):5.1f} s | page done p50 {statistics.median(done):5.1f} s  p95 {q(done, .95):5.1f} s | "
+          f"server CPU {cpu:5.1f} s, RSS {rss:5.0f} MB  (target p95 ≤ 2 s: "
+          f"{'met' if q(shown, .95) <= 2 else 'NOT met'})")
+
+
+async def main_async(args) -> None:
+    from playwright.async_api import async_playwright
+
+    from access import sessions
+
+    db = _store(Path(args.out), args.events)
+    proc, url = _serve(db)
+    try:
+        cookies = []
+        for _ in range(args.users):
+            token = sessions.create("login", "admin", timedelta(hours=2), store_path=db)
+            cookies.append({"name": sessions.COOKIE, "value": sessions.sign(token, store_path=db),
+                            "url": url, "httpOnly": True, "sameSite": "Strict"})
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            contexts = []
+            for c in cookies:
+                ctx = await browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+                await ctx.add_cookies([c])
+                contexts.append(ctx)
+            print(f"== {args.users} users, {args.events:,} events; server and the browsers share "
+                  f"{os.cpu_count()} cores (browsers on the same machine)")
+            for name, path in (("cold", "/scoreboard"), ("warm", "/scoreboard"),
+                               ("period", "/scoreboard?period=%E6%9C%AC%E5%B9%B4")):
+                cpu0, _ = _proc(proc.pid)
+                got = await _round(contexts, url, path)
+                cpu1, rss = _proc(proc.pid)
+                _line(name, got, cpu1 - cpu0, rss)
+            await browser.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    asyncio.run(main_async(ap.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
