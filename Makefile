@@ -12,7 +12,7 @@ setup:
 run: setup
 	@.venv/bin/python -c "import sys; from data import store; sys.exit(not store.has_data('$(DB)'))" \
 		|| .venv/bin/python cli.py demo --db $(DB)
-	GRIDGOV_DB=$(DB) .venv/bin/streamlit run serve.py --server.port $(PORT)
+	GRIDGOV_DB=$(DB) GRIDGOV_WARM=1 .venv/bin/streamlit run serve.py --server.port $(PORT)
 
 # The conventions (ruff, sqlfluff: scripts/lint.sh), then the whole test suite, browser tests and the Spark equality
 # tests (tests/test_spark.py) included.

@@ -7,7 +7,7 @@ import streamlit as st
 
 from data import store
 from metrics import labels
-from ui import auth, conn, empty_store
+from ui import auth, conn, empty_store, warm
 from ui import filters as flt
 from ui.nav import PAGES, pages_for
 
@@ -20,6 +20,7 @@ try:        # the first opening upgrades a store made by an older release (data/
 except (store.StoreTooNew, store.StoreNeedsUpgrade) as e:
     st.error(str(e))
     st.stop()
+warm.start()        # GRIDGOV_WARM=1 (make run): the shared ranking of 上月 is computed after each import, in the background
 
 user = auth.current_user()
 if auth.display_token():

@@ -2,11 +2,11 @@
 events, --users headless Chromium sessions (one browser, a context each, already signed in: the session cookie is
 made the way /api/session/claim makes it, so a login's Argon2 hash is not part of what is measured).
 
-    python bench/bench_users.py [--users 20] [--events 1000000] [--out bench/out]
+    python bench/bench_users.py [--users 20] [--events 1000000] [--out bench/out] [--warm]
 
 Three rounds, every session at the same moment:
   1. cold   the first visit after the server started (nothing cached: the board, 较上期/同比, rank history, the
-            rank intervals' bootstrap);
+            rank intervals' bootstrap) — or, with --warm, after the server's warming thread (ui/warm.py) ran;
   2. warm   the same users open the ranking again (another period's link already computed once);
   3. period each user switches the period (the ranking of 本年, opened by URL like a shared link).
 For each: time until the ranking table is on the screen (the first data grid of the page is visible) and until the
@@ -73,7 +73,7 @@ def _store(out: Path, events: int) -> Path:
     return run
 
 
-def _serve(db: Path) -> tuple[subprocess.Popen, str]:
+def _serve(db: Path, warm: bool) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -81,7 +81,8 @@ def _serve(db: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.address", "127.0.0.1", "--server.port",
          str(port), "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "GRIDGOV_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**os.environ, "GRIDGOV_DB": str(db), "GRIDGOV_WARM": "1" if warm else "0"}, stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -97,7 +98,7 @@ async def _round(contexts, url: str, path: str) -> list[tuple[float, float]]:
     async def one(ctx):
         page = ctx.pages[0] if ctx.pages else await ctx.new_page()
         t = time.perf_counter()
-        await page.goto(url + path)
+        await page.goto(url + path, wait_until="commit", timeout=300_000)
         await page.locator(TABLE).first.wait_for(state="visible", timeout=300_000)
         shown = time.perf_counter() - t
         await page.wait_for_function(DONE_JS, timeout=300_000, polling=100)
@@ -122,8 +123,21 @@ async def main_async(args) -> None:
     from access import sessions
 
     db = _store(Path(args.out), args.events)
-    proc, url = _serve(db)
+    proc, url = _serve(db, args.warm)
     try:
+        if args.warm:               # as after an import hours before the meeting: the server warms, then people come
+            t = time.perf_counter()
+            async with async_playwright() as pw:
+                b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                await (await b.new_page()).goto(url + "/", timeout=120_000)     # the login page runs app.py
+                await asyncio.sleep(3)
+                await b.close()
+            log = db.parent / "streamlit.log"
+            while "caches warmed" not in log.read_text(encoding="utf-8", errors="replace"):
+                if time.perf_counter() - t > 900:
+                    raise SystemExit("warming did not finish within 15 min: see " + str(log))
+                await asyncio.sleep(1)
+            print(f"server warmed its caches in {time.perf_counter() - t:.0f} s (GRIDGOV_WARM=1, as `make run`)")
         cookies = []
         for _ in range(args.users):
             token = sessions.create("login", "admin", timedelta(hours=2), store_path=db)
@@ -155,6 +169,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--warm", action="store_true", help="let the server warm its caches first (GRIDGOV_WARM=1)")
     asyncio.run(main_async(ap.parse_args()))
 
 

@@ -115,3 +115,18 @@ def test_explanation_read_off_the_board_equals_a_fresh_one(demo_db):
             assert score.explain(con, f, unit, parts=parts, board=board) == score.explain(con, f, unit)
     finally:
         con.close()
+
+
+def test_warming_leaves_nothing_for_the_first_visit(app, calls, demo_db, monkeypatch):
+    """ui/warm.warm_once (the background thread's work after an import) computes what the first unscoped visit of
+    the ranking needs: that visit then computes no six-item parts at all, for any period."""
+    from ui import warm
+
+    monkeypatch.setenv("GRIDGOV_DB", str(demo_db))
+    warm.warm_once()
+    warmed = _parts_jobs(calls)
+    f = Filters(*LAST_MONTH)
+    assert warmed[(tuple(score.PARTS), f, ("street",))] == 1 and len(warmed) == 13, warmed   # month, 较上期, 同比, 12 months
+    at = app("app_pages/scoreboard.py")
+    assert not at.exception
+    assert _parts_jobs(calls) == warmed                     # the visit computed no period's parts
