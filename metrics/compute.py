@@ -101,7 +101,10 @@ def _source_sql(source: str, exprs: list[str], filters: Filters, keys: list[str]
 def _pre_group_sql(m: Measure, filters: Filters, keys: list[str], params: dict):
     src = SOURCES[m.source]
     used = [k for k in keys if k in src.keys]
-    inner = [f"{src.keys[k]} as {k}" for k in used] + list(m.pre_group) + [f"{_expr(m.pre_expr, params)} as v"]
+    # a pre-group column that is also a group key (relief by programme) is selected once: Spark refuses a
+    # subquery with two columns of one name
+    inner = ([f"{src.keys[k]} as {k}" for k in used] + [c for c in m.pre_group if c not in used]
+             + [f"{_expr(m.pre_expr, params)} as v"])
     sql = (f"select {', '.join(used + [_expr(m.expr, params) + ' as v0'])} from (select {', '.join(inner)} "
            f"from {src.relation} where {build_where(src, filters, params)} group by all)")
     return sql + (" group by all" if used else ""), used

@@ -1,7 +1,7 @@
 """Lint: the product's SQL is written once (DuckDB dialect) and must carry over to Spark and Trino by construction.
 
 Fails on any construct known not to survive sqlglot's translation (metrics/dialect.py lists the few rewrites it
-does on purpose). Scans sql/views, sql/queries, every expression of the registry and the filter builder's output.
+does on purpose). Scans sql/views, sql/queries, sql/signals, every expression of the registry and the filter builder's output.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _strip_comments(text: str) -> str:
 
 def _sql_texts() -> dict[str, str]:
     texts = {}
-    for folder in ("views", "queries"):
+    for folder in ("views", "queries", "signals"):
         for p in sorted((SQL_DIR / folder).glob("*.sql")):
             texts[f"sql/{folder}/{p.name}"] = _strip_comments(p.read_text(encoding="utf-8"))
     for m in METRICS.values():

@@ -4,7 +4,7 @@
 -- Grain: one row per community (kind: unit).
 with g as (
     select street, community, updated_at,
-           updated_at >= cast($to as timestamp) - to_days(cast($days as bigint) - 1) and updated_at < $to_excl as at_end
+           updated_at >= cast($to as timestamp) - (cast($days as bigint) - 1) * interval 1 day and updated_at < $to_excl as at_end
     from v_grids
 )
 select community as id, street, community, null as grid_id, null as worker_id, max(updated_at) as happened_at,

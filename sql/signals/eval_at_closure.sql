@@ -8,4 +8,4 @@ from v_events
 where reported_at >= $from_ts and reported_at < $to_excl
   and closed_at is not null and evaluated_at is not null
   and evaluated_at >= closed_at
-  and evaluated_at <= closed_at + to_seconds(cast($max_seconds as bigint))
+  and evaluated_at <= closed_at + cast($max_seconds as bigint) * interval 1 second

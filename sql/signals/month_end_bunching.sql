@@ -4,7 +4,7 @@
 -- Grain: one row per community (kind: unit).
 with closed as (
     select street, community, closed_at,
-           closed_at >= cast(last_day(closed_at) as timestamp) - to_days(cast($days as bigint) - 1) as at_end
+           closed_at >= cast(last_day(closed_at) as timestamp) - (cast($days as bigint) - 1) * interval 1 day as at_end
     from v_events
     where closed_at >= $from_ts and closed_at < $to_excl
 ),

@@ -6,8 +6,8 @@ select p.patrol_id as id, p.street, p.community, p.grid_id, p.worker_id, p.start
 from v_patrols p
 join patrols o
   on o.worker_id = p.worker_id and o.patrol_id <> p.patrol_id
- and o.started_at < p.ended_at - to_minutes(cast($min_overlap_minutes as bigint))
- and p.started_at < o.ended_at - to_minutes(cast($min_overlap_minutes as bigint))
+ and o.started_at < p.ended_at - cast($min_overlap_minutes as bigint) * interval 1 minute
+ and p.started_at < o.ended_at - cast($min_overlap_minutes as bigint) * interval 1 minute
 where p.started_at >= $from_ts and p.started_at < $to_excl
   and p.worker_id is not null and p.ended_at is not null
 group by all
