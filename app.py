@@ -1,6 +1,7 @@
 """Entry point: page config, login, navigation for the user's role and the shared sidebar filters. No SQL here."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -12,11 +13,24 @@ from ui import filters as flt
 from ui.nav import PAGES, pages_for
 
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"   # local: no icon CDN
+
+
+@contextmanager
+def engine_guard():
+    """A computing engine ($GRIDGOV_ENGINE) that cannot be reached is a message, not a traceback; the next run
+    (a reload once the server is back) connects again."""
+    try:
+        yield
+    except conn.EngineUnavailable as e:
+        st.error(conn.unreachable_message(e), icon=":material/cloud_off:")
+        st.stop()
+
+
 st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if flt.kiosk() else "auto")
 
 try:        # the first opening upgrades a store made by an older release (data/store.py); say so when it cannot
-    conn.cursor().close()
+    conn.store_cursor().close()
 except (store.StoreTooNew, store.StoreNeedsUpgrade) as e:
     st.error(str(e))
     st.stop()
@@ -36,7 +50,8 @@ if auth.display_token():
     page = st.navigation([st.Page("app_pages/scoreboard.py", title="街道排名", url_path="scoreboard", default=True)],
                          position="hidden")
     st.html(flt.KIOSK_CHROME_CSS)
-    page.run()
+    with engine_guard():
+        page.run()
     st.stop()
 if user is None:
     # Register every page (hidden) so a deep link keeps its page and query through the login, but run only the
@@ -67,6 +82,11 @@ else:
         if st.button("退出登录", key="logout"):
             auth.logout()
             st.rerun()
-    st.session_state["_filters"] = flt.sidebar(user.scope)
-empty_store.gate(user, page)        # an empty store: the demo or the import page, never a dashboard of dashes
-page.run()
+    with engine_guard():
+        st.session_state["_filters"] = flt.sidebar(user.scope)
+spec = next((p for p in PAGES if p.url_path == page.url_path), None)
+if spec is not None and spec.store_only and conn.unavailable(spec.store_only):
+    st.stop()                       # a page of the DuckDB store itself, on a distributed engine: said, not run
+with engine_guard():
+    empty_store.gate(user, page)    # an empty store: the demo or the import page, never a dashboard of dashes
+    page.run()

@@ -7,7 +7,7 @@ import streamlit as st
 from access import sqlguard
 from metrics import explore, labels, privacy
 from metrics.registry import METRICS, SOURCES
-from ui import auth, data
+from ui import auth, conn, data
 from ui import components as ui
 from ui import filters as flt
 from ui import format as fmt
@@ -157,6 +157,8 @@ with tab_records:
                            on_click=audited(f"{ds.label}明细", view, "xlsx"))
 
 with tab_sql:
+    if conn.unavailable("sql"):
+        st.stop()                   # the last tab: nothing below it
     st.caption("只读：只能查询看板数据表 " + "、".join(sqlguard.VIEWS) + "（已按您的权限限定范围"
                + ("、个人信息已脱敏" if user.role.personal == "masked" else "、不含个人信息" if user.role.personal == "none"
                   else "") + "）；不能写入、挂载数据库或读取文件；最多返回 10,000 行，单次查询限时 10 秒。")

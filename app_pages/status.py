@@ -4,10 +4,11 @@ import streamlit as st
 
 from data import store
 from metrics import labels
+from ui import conn
 from ui.conn import cursor
 
 st.title("数据状态")
-st.caption(f"数据库：{store.default_db_path().name}（DuckDB，只读打开）")
+st.caption(f"数据来源：{conn.engine_label()}（只读）")
 
 user = st.session_state.get("_user")
 counts = store.table_counts(cursor())

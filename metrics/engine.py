@@ -17,6 +17,7 @@ views of the session from the same files.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import socket
@@ -81,7 +82,8 @@ def open_engine(spec: str | None = None, db=None, data=None, database: str | Non
 
 # ------------------------------------------------------------------------------------------- results
 
-def _arrow_to_pandas(table) -> pd.DataFrame:
+def _normalized(table):
+    """Spark's Arrow as DuckDB's: DECIMAL as DOUBLE, TIMESTAMP (LTZ) as local wall-clock time without a zone."""
     import pyarrow as pa
 
     cols = {}
@@ -89,9 +91,16 @@ def _arrow_to_pandas(table) -> pd.DataFrame:
         t = col.type
         if pa.types.is_decimal(t):
             col = col.cast(pa.float64())
-        elif pa.types.is_timestamp(t) and t.tz is not None:       # TIMESTAMP (LTZ): local wall-clock time
+        elif pa.types.is_timestamp(t) and t.tz is not None:
             col = col.cast(pa.timestamp("us", tz="Asia/Shanghai")).cast(pa.timestamp("us"))
         cols[name] = col
+    return cols
+
+
+def _arrow_to_pandas(table) -> pd.DataFrame:
+    import pyarrow as pa
+
+    cols = _normalized(table)
     df = pa.table(cols).to_pandas(date_as_object=False) if cols else pd.DataFrame()  # dates as datetime64, as DuckDB gives them
     df.columns = list(table.column_names)                 # duplicate names survive as in DuckDB
     return df
@@ -105,6 +114,12 @@ class Result:
 
     def df(self) -> pd.DataFrame:
         return _arrow_to_pandas(self._table)
+
+    def to_arrow_table(self):
+        """As DuckDB's: the normalised Arrow table (metrics/intervals.py copies it into a private DuckDB)."""
+        import pyarrow as pa
+
+        return pa.Table.from_arrays(list(_normalized(self._table).values()), names=self._table.column_names)
 
     def fetchall(self) -> list[tuple]:
         cols = [c.to_pylist() for c in self._table.columns]
@@ -170,6 +185,14 @@ def _connect(url: str):
     return RemoteSession.builder.remote(url).create()
 
 
+def _bounded_retries(session) -> None:
+    """A remote session gives up on a server gone away after a few seconds (the client's default policy retries
+    for ten minutes: the page would hang instead of saying the engine is unreachable)."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    session.client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=1000)])
+
+
 class SparkEngine:
     """A Spark Connect session with the store's tables and the product's views (temporary, from sql/views)."""
 
@@ -212,10 +235,24 @@ class SparkEngine:
             raise EngineUnavailable(f"无法连接计算引擎 {url}：{e.strerror or e}") from None
         try:
             session = _connect(url)
+            _bounded_retries(session)
             session.sql("select 1").collect()
         except Exception as e:                                  # grpc errors: unreachable, refused, auth
             raise EngineUnavailable(f"无法连接计算引擎 {url}：{str(e).splitlines()[0][:200]}") from None
         return cls(session, database, None, url)
+
+    def ping(self) -> None:
+        """EngineUnavailable when a remote server no longer answers (a socket check: milliseconds). A local
+        server runs inside this process."""
+        if self.data_dir or not self.url:
+            return
+        from urllib.parse import urlparse
+
+        u = urlparse(self.url.split(";")[0].replace("sc://", "http://", 1))
+        try:
+            socket.create_connection((u.hostname, u.port or 15002), timeout=3).close()
+        except OSError as e:
+            raise EngineUnavailable(f"无法连接计算引擎 {self.url}：{e.strerror or e}") from None
 
     def _views(self) -> None:
         for _, ddl in dialect.view_ddl("spark", temporary=True):
@@ -228,14 +265,25 @@ class SparkEngine:
         text = dialect.transpile(sql, "spark", dict(params or {}))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            table = self.session.sql(text).toArrow()
+            try:
+                table = self.session.sql(text).toArrow()
+            except Exception:
+                self.ping()             # a server gone away: EngineUnavailable, not the gRPC error
+                raise
         return Result(table)
 
-    def sql(self, sql: str) -> Result:
-        return self.execute(sql, {})
+    def sql(self, sql: str, params=None) -> Result:
+        return self.execute(sql, params or {})
 
     def cursor(self) -> SparkEngine:
-        return self
+        """The same session (thread-safe); closing it does not stop the session (the owner's close() does)."""
+        c = copy.copy(self)
+        c._owner = False
+        return c
+
+    def has_table(self, name: str) -> bool:
+        """Whether the engine's database holds table `name` (an export of an older store may lack one)."""
+        return bool(self.session.catalog.tableExists(f"{self.database}.{name}"))
 
     def data_version(self) -> str:
         """What the dashboard's caches key on: the export's manifest, or the catalog's last import."""
@@ -245,6 +293,8 @@ class SparkEngine:
         return f"{self.url}/{self.database}:{rows[0]}"
 
     def close(self) -> None:
+        if not getattr(self, "_owner", True):
+            return
         try:
             self.session.stop()
         except Exception:

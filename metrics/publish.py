@@ -41,6 +41,10 @@ def _num(v):
 
 def has_tables(con) -> bool:
     """False on a store not yet upgraded to the publication tables (then nothing is published)."""
+    from .engine import is_duckdb
+
+    if not is_duckdb(con):
+        return con.has_table("publications")
     return con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
                        "and schema_name = 'main' and table_name = 'publications'").fetchall()[0][0] > 0
 
@@ -74,8 +78,9 @@ def versions(con, level: str, date_from: date, date_to: date) -> pd.DataFrame:
                                      "reason", "scoring_sha256", "last_import_id"])
     return con.execute("select publication_id, version, published_at, published_by, role, note, reason, "
                        "scoring_sha256, weights, parameters, last_import_id, import_ids, level, date_from, date_to "
-                       "from publications where level = ? and date_from = ? and date_to = ? order by version desc",
-                       [level, date_from, date_to]).df()
+                       "from publications where level = $level and date_from = $d_from and date_to = $d_to "
+                       "order by version desc",             # named parameters: the Spark engine binds only these
+                       {"level": level, "d_from": date_from, "d_to": date_to}).df()
 
 
 def _header(row: dict) -> dict:
@@ -91,7 +96,7 @@ def _header(row: dict) -> dict:
 def board(con, publication_id: int) -> pd.DataFrame:
     """A published version as a scoreboard frame (the live scoreboard's columns, best first)."""
     rows = con.execute("select unit, rank, score, prev_score, prev_rank, yoy_score, yoy_rank, items "
-                       "from publication_units where publication_id = ?", [publication_id]).fetchall()
+                       "from publication_units where publication_id = $id", {"id": publication_id}).fetchall()
     recs = []
     for unit, rank, sc, ps, pr, ys, yr, items in rows:
         items = json.loads(items)

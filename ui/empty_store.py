@@ -6,7 +6,7 @@ import streamlit as st
 
 from data.columns import KINDS
 
-from . import data
+from . import conn, data
 
 IMPORT_ORDER = "、".join(KINDS[k].label for k in ("grids", "workers", "events", "relief", "patrols"))
 
@@ -16,6 +16,8 @@ def gate(user, page) -> None:
     if not data.hierarchy().empty:
         return
     st.title("数据库中还没有数据")
+    if conn.unavailable("demo"):                # a distributed engine: nothing to import or generate here
+        st.stop()
     if not user.role.admin:
         st.info(f"请联系管理员在“数据导入”页依次导入{IMPORT_ORDER}（网格先导入），导入后本页即显示指标。")
         st.stop()

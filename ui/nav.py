@@ -13,6 +13,7 @@ class PageSpec:
     url_path: str
     group: str = "看板"
     admin_only: bool = False
+    store_only: str = ""   # a feature of ui/conn.STORE_ONLY: the page needs the DuckDB store itself
 
 
 PAGES = [
@@ -26,7 +27,8 @@ PAGES = [
     PageSpec("app_pages/analysis.py", "研判", ":material/troubleshoot:", "analysis", "分析"),
     PageSpec("app_pages/funnel.py", "漏斗图", ":material/filter_alt:", "funnel", "分析"),
     PageSpec("app_pages/quality.py", "数据质量", ":material/fact_check:", "quality", "分析"),
-    PageSpec("app_pages/data_import.py", "数据导入", ":material/upload_file:", "import", "数据", admin_only=True),
+    PageSpec("app_pages/data_import.py", "数据导入", ":material/upload_file:", "import", "数据", admin_only=True,
+             store_only="import"),
     PageSpec("app_pages/audit.py", "审计日志", ":material/policy:", "audit", "数据", admin_only=True),
     PageSpec("app_pages/sessions.py", "会话与大屏", ":material/key:", "sessions", "数据", admin_only=True),
     PageSpec("app_pages/status.py", "数据状态", ":material/database:", "status", "数据"),

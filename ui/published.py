@@ -13,7 +13,7 @@ import streamlit as st
 from metrics import labels
 from metrics.score import ITEM_BY_ID
 
-from . import auth, data
+from . import auth, conn, data
 from . import format as fmt
 
 
@@ -92,7 +92,7 @@ def publish_panel(f, render) -> None:
 
     user: User | None = auth.current_user(touch=False)
     versions = data.publications("street", f.date_from, f.date_to)
-    if user is not None and user.role.can_publish and f.scope is None:
+    if user is not None and user.role.can_publish and f.scope is None and not conn.unavailable("publish"):
         with st.expander("发布本期排名" if versions.empty else f"发布更正版本（已发布 v{int(versions['version'].max())}）"):
             st.caption("发布后，本期街道和社区排名连同各项数值、权重参数、数据版本一并冻结，不能修改；"
                        "晚到的数据只改变实时数据，不改变已发布排名。更正须发布新版本并说明原因。")
