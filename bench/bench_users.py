@@ -1,18 +1,20 @@
 """Twenty people open the ranking at once (issue 15, 5): one `streamlit run serve.py` on a demo store of --events
-events, --users headless Chromium sessions (one browser, a context each, already signed in: the session cookie is
-made the way /api/session/claim makes it, so a login's Argon2 hash is not part of what is measured).
+events, --users sessions already signed in (the session cookie made the way /api/session/claim makes it, so a login's
+Argon2 hash is not part of what is measured). --client ws (default): each session speaks Streamlit's websocket
+protocol itself, as a browser tab does, without a browser — what the server costs; --client chromium: headless
+Chromium (one browser, a context each), whose rendering shares this machine's 2 cores with the server.
 
-    python bench/bench_users.py [--users 20] [--events 1000000] [--out bench/out] [--warm]
+    python bench/bench_users.py [--users 20] [--events 1000000] [--out bench/out] [--warm] [--client ws|chromium]
 
 Three rounds, every session at the same moment:
   1. cold   the first visit after the server started (nothing cached: the board, 较上期/同比, rank history, the
             rank intervals' bootstrap) — or, with --warm, after the server's warming thread (ui/warm.py) ran;
   2. warm   the same users open the ranking again (another period's link already computed once);
   3. period each user switches the period (the ranking of 本年, opened by URL like a shared link).
-For each: time until the ranking table is on the screen (the first data grid of the page is visible) and until the
-page has finished running; p50 / p95 / max over the users; the server process's CPU seconds and RSS (from /proc).
-The browsers run on the same 2 cores as the server, which the output says: a p95 here is an upper bound of what
-users on their own machines would see.
+For each: time until the ranking table is on the screen (ws: the server sent it) and until the page has finished
+running; p50 / p95 / max over the users; the server process's CPU seconds and RSS (from /proc). With chromium the
+browsers run on the same 2 cores as the server, which the output says: a p95 there is an upper bound of what users
+on their own machines would see.
 """
 from __future__ import annotations
 
@@ -94,6 +96,38 @@ def _serve(db: Path, warm: bool) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start: see " + str(db.parent / "streamlit.log"))
 
 
+async def _ws_round(cookies: list[str], url: str, path: str) -> list[tuple[float, float]]:
+    """Each user a new Streamlit session over the app's own websocket protocol (what a browser tab opens), no
+    browser: the time the server takes to send the ranking table, then to finish the page."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    page, _, query = path.lstrip("/").partition("?")
+
+    async def one(cookie: str):
+        async with websockets.connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
+                                      additional_headers={"Origin": url, "Cookie": cookie}, max_size=None,
+                                      open_timeout=300) as ws:
+            msg = BackMsg()
+            msg.rerun_script.query_string = query
+            msg.rerun_script.page_name = page
+            t = time.perf_counter()
+            await ws.send(msg.SerializeToString())
+            shown = None
+            while True:
+                f = ForwardMsg()
+                f.ParseFromString(await ws.recv())
+                kind = f.WhichOneof("type")
+                if shown is None and kind == "delta" and f.delta.WhichOneof("type") == "new_element" \
+                        and f.delta.new_element.WhichOneof("type") in ("arrow_data_frame", "dataframe"):
+                    shown = time.perf_counter() - t
+                if kind == "script_finished":
+                    done = time.perf_counter() - t
+                    return (shown if shown is not None else done), done
+    return await asyncio.gather(*(one(c) for c in cookies))
+
+
 async def _round(contexts, url: str, path: str) -> list[tuple[float, float]]:
     async def one(ctx):
         page = ctx.pages[0] if ctx.pages else await ctx.new_page()
@@ -125,24 +159,30 @@ async def main_async(args) -> None:
     db = _store(Path(args.out), args.events)
     proc, url = _serve(db, args.warm)
     try:
+        cookies = []
+        for _ in range(args.users):
+            token = sessions.create("login", "admin", timedelta(hours=2), store_path=db)
+            cookies.append({"name": sessions.COOKIE, "value": sessions.sign(token, store_path=db),
+                            "url": url, "httpOnly": True, "sameSite": "Strict"})
         if args.warm:               # as after an import hours before the meeting: the server warms, then people come
             t = time.perf_counter()
-            async with async_playwright() as pw:
-                b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                await (await b.new_page()).goto(url + "/", timeout=120_000)     # the login page runs app.py
-                await asyncio.sleep(3)
-                await b.close()
+            await _ws_round([f"{cookies[0]['name']}={cookies[0]['value']}"], url, "/")   # runs app.py: starts it
             log = db.parent / "streamlit.log"
             while "caches warmed" not in log.read_text(encoding="utf-8", errors="replace"):
                 if time.perf_counter() - t > 900:
                     raise SystemExit("warming did not finish within 15 min: see " + str(log))
                 await asyncio.sleep(1)
             print(f"server warmed its caches in {time.perf_counter() - t:.0f} s (GRIDGOV_WARM=1, as `make run`)")
-        cookies = []
-        for _ in range(args.users):
-            token = sessions.create("login", "admin", timedelta(hours=2), store_path=db)
-            cookies.append({"name": sessions.COOKIE, "value": sessions.sign(token, store_path=db),
-                            "url": url, "httpOnly": True, "sameSite": "Strict"})
+        rounds = (("cold", "/scoreboard"), ("warm", "/scoreboard"), ("period", "/scoreboard?period=%E6%9C%AC%E5%B9%B4"))
+        if args.client == "ws":
+            print(f"== {args.users} users, {args.events:,} events; sessions over the websocket protocol, no browser "
+                  f"on this machine ({os.cpu_count()} cores; other work on them is not excluded)")
+            for name, path in rounds:
+                cpu0, _ = _proc(proc.pid)
+                got = await _ws_round([f"{c['name']}={c['value']}" for c in cookies], url, path)
+                cpu1, rss = _proc(proc.pid)
+                _line(name, got, cpu1 - cpu0, rss)
+            return
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             contexts = []
@@ -152,8 +192,7 @@ async def main_async(args) -> None:
                 contexts.append(ctx)
             print(f"== {args.users} users, {args.events:,} events; server and the browsers share "
                   f"{os.cpu_count()} cores (browsers on the same machine)")
-            for name, path in (("cold", "/scoreboard"), ("warm", "/scoreboard"),
-                               ("period", "/scoreboard?period=%E6%9C%AC%E5%B9%B4")):
+            for name, path in rounds:
                 cpu0, _ = _proc(proc.pid)
                 got = await _round(contexts, url, path)
                 cpu1, rss = _proc(proc.pid)
@@ -169,6 +208,9 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--client", choices=["ws", "chromium"], default="ws",
+                    help="ws: Streamlit's websocket protocol, no browser (the server's time); chromium: real browsers "
+                         "on this machine (adds their rendering on the same cores)")
     ap.add_argument("--warm", action="store_true", help="let the server warm its caches first (GRIDGOV_WARM=1)")
     asyncio.run(main_async(ap.parse_args()))
 
