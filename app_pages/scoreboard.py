@@ -97,7 +97,9 @@ def kiosk_trend(f, sub: str) -> None:
         series = {u: p for u, p in series.items() if u in keep}
         note = "（前 4 名与后 4 名）"
     span = f"{fmt.month_label(months[0])} – {fmt.month_label(months[-1])} · " if months else ""
-    st.plotly_chart(kiosk.trend(series, "综合得分趋势" + note, span + sub),
+    # the months replace the 统计期 part of the subtitle: with both, the line ran off the right of a 1920 px screen
+    rest = sub.split(" · ", 1)[1] if span and sub.startswith("统计期") and " · " in sub else sub
+    st.plotly_chart(kiosk.trend(series, "综合得分趋势" + note, span + rest),
                     key="kiosk_trend", theme=None, config={"displayModeBar": False, "staticPlot": True})
 
 

@@ -456,9 +456,11 @@ TEXT_METRICS_JS = r"""() => {
     const cs = getComputedStyle(el);
     out.push({text: t.textContent.trim().slice(0, 24), size: parseFloat(cs.fontSize), fg: cs.color, bg: bgOf(el)});
   }
+  let right = 0;
   for (const el of main.querySelectorAll('svg text')) {
     const box = el.getBoundingClientRect();
     if (!el.textContent.trim() || box.width === 0) continue;
+    right = Math.max(right, box.right);
     const cs = getComputedStyle(el);
     out.push({text: el.textContent.trim().slice(0, 24), size: parseFloat(cs.fontSize), fg: cs.fill,
               bg: bgOf(el.closest('[data-testid="stPlotlyChart"]'))});
@@ -469,7 +471,7 @@ TEXT_METRICS_JS = r"""() => {
       .map(e => e.getBoundingClientRect().bottom));
   return {texts: out.map(o => ({...o, contrast: Math.round(ratio(o) * 10) / 10})),
           scroll: [m.scrollHeight - m.clientHeight, d.scrollHeight - d.clientHeight, m.scrollWidth - m.clientWidth],
-          bottom, title: (document.querySelector('.gg-k-title') || document.querySelector('.gtitle') || {}).textContent};
+          bottom, right, title: (document.querySelector('.gg-k-title') || document.querySelector('.gtitle') || {}).textContent};
 }"""
 
 
@@ -484,6 +486,7 @@ def _assert_legible(v: Visit, where: str, fill: bool = True):
     if fill:
         assert got["bottom"] >= 0.85 * VIEWPORT["height"], f"{where}: the view ends at {got['bottom']} px"
     assert got["bottom"] <= VIEWPORT["height"] + 1, f"{where}: the view runs off the screen ({got['bottom']} px)"
+    assert got["right"] <= VIEWPORT["width"] + 1, f"{where}: chart text runs off the right edge ({got['right']} px)"
     return got
 
 
