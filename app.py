@@ -1,7 +1,6 @@
 """Entry point: page config, login, navigation for the user's role and the shared sidebar filters. No SQL here."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -13,17 +12,6 @@ from ui import filters as flt
 from ui.nav import PAGES, pages_for
 
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"   # local: no icon CDN
-
-
-@contextmanager
-def engine_guard():
-    """A computing engine ($GRIDGOV_ENGINE) that cannot be reached is a message, not a traceback; the next run
-    (a reload once the server is back) connects again."""
-    try:
-        yield
-    except conn.EngineUnavailable as e:
-        st.error(conn.unreachable_message(e), icon=":material/cloud_off:")
-        st.stop()
 
 
 st.set_page_config(page_title=labels.APP_TITLE, page_icon=str(ICON), layout="wide",
@@ -50,7 +38,7 @@ if auth.display_token():
     page = st.navigation([st.Page("app_pages/scoreboard.py", title="街道排名", url_path="scoreboard", default=True)],
                          position="hidden")
     st.html(flt.KIOSK_CHROME_CSS)
-    with engine_guard():
+    with conn.guard():
         page.run()
     st.stop()
 if user is None:
@@ -82,11 +70,11 @@ else:
         if st.button("退出登录", key="logout"):
             auth.logout()
             st.rerun()
-    with engine_guard():
+    with conn.guard():
         st.session_state["_filters"] = flt.sidebar(user.scope)
 spec = next((p for p in PAGES if p.url_path == page.url_path), None)
 if spec is not None and spec.store_only and conn.unavailable(spec.store_only):
     st.stop()                       # a page of the DuckDB store itself, on a distributed engine: said, not run
-with engine_guard():
+with conn.guard():
     empty_store.gate(user, page)    # an empty store: the demo or the import page, never a dashboard of dashes
     page.run()

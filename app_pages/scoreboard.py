@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.config import load_config
 from metrics.registry import METRICS
 from metrics.score import ITEM_BY_ID, ITEM_IDS, honour_lists
-from ui import auth, data, fairness, kiosk, published
+from ui import auth, conn, data, fairness, kiosk, published
 from ui import components as ui
 from ui import filters as flt
 from ui import format as fmt
@@ -115,13 +115,14 @@ if flt.kiosk():
         # falls back to the login page instead of rotating on
         if auth.current_user() is None:
             st.rerun()
-        screens = kiosk_screens(kiosk_filters())
-        if pinned is not None:          # ?view=N: one view stays up (the ranking while a street reports)
-            view = min(pinned, len(screens)) - 1
-        else:
-            view = (st.session_state.get("_kiosk_view", -1) + 1) % len(screens)
-            st.session_state["_kiosk_view"] = view
-        screens[view]()
+        with conn.guard():              # an engine gone away: said on the screen, retried next rotation
+            screens = kiosk_screens(kiosk_filters())
+            if pinned is not None:          # ?view=N: one view stays up (the ranking while a street reports)
+                view = min(pinned, len(screens)) - 1
+            else:
+                view = (st.session_state.get("_kiosk_view", -1) + 1) % len(screens)
+                st.session_state["_kiosk_view"] = view
+            screens[view]()
 
     rotating()
     st.stop()

@@ -17,11 +17,13 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("page", [None, "app_pages/scoreboard.py", "app_pages/explorer.py"])
-def test_unreachable_spark_connect_server_is_a_message(app, monkeypatch, page):
+@pytest.mark.parametrize(("page", "query"), [(None, {}), ("app_pages/scoreboard.py", {}),
+                                             ("app_pages/explorer.py", {}),
+                                             ("app_pages/scoreboard.py", {"kiosk": "1"})])   # the big screen
+def test_unreachable_spark_connect_server_is_a_message(app, monkeypatch, page, query):
     url = f"sc://127.0.0.1:{_closed_port()}"
     monkeypatch.setenv("GRIDGOV_ENGINE", url)
-    at = app(page)                                   # the fixture asserts: no exception, no traceback
+    at = app(page, **query)                          # the fixture asserts: no exception, no traceback
     assert len(at.error) == 1
     msg = at.error[0].value
     assert msg.startswith(f"计算引擎 {url} 当前不可用，看板无法读取数据。")

@@ -81,6 +81,17 @@ def unreachable_message(e: Exception) -> str:
     return f"计算引擎 {spec} 当前不可用，看板无法读取数据。\n\n{e}\n\n{todo}"
 
 
+@contextmanager
+def guard():
+    """Around a page run (app.py) or a fragment (which reruns without app.py): an engine that cannot be reached is
+    the message above, not a traceback; the next run (a reload, the kiosk's next rotation) connects again."""
+    try:
+        yield
+    except EngineUnavailable as e:
+        st.error(unreachable_message(e), icon=":material/cloud_off:")
+        st.stop()
+
+
 @st.cache_resource(max_entries=1, show_spinner="正在连接计算引擎…")
 def _engine(spec: str, data: str, database: str):
     # a failure is not cached (Streamlit caches only a return): the next run tries again
