@@ -41,7 +41,12 @@ PERIODS = {
     "ten_months": (date(2025, 1, 1), date(2025, 10, 31)),
 }
 GROUPS = {"none": [], "street": ["street"], "grid": ["grid_id"], "month": ["month"], "week": ["week"],
-          "category": ["category"], "age_band": ["age_band"]}
+          "category": ["category"], "age_band": ["age_band"], "programme": ["programme"]}
+# The scope is one WHERE clause on the place columns, the same whatever the grouping: a scoped user is compared on
+# the groupings that meet it differently (none; by grid, below the scope; by week, the calendar join) rather than on
+# every grouping again, which repeated the same clause and cost a third of the module's time. By programme: relief's
+# pre-grouped measures (a subquery Spark once refused for a duplicate column).
+SCOPED_GROUPS = ("none", "grid", "week")
 MEDIANS = {m.id for m in METRICS.values() if m.kind == "median"}
 REL_TOL = 1e-9
 
@@ -111,9 +116,8 @@ def _filters(period, user, street):
     return Filters(d_from, d_to, scope=(street,) if user == "scoped" else None)
 
 
-@pytest.mark.parametrize("user", ["unscoped", "scoped"])
 @pytest.mark.parametrize("period", list(PERIODS))
-@pytest.mark.parametrize("group", list(GROUPS))
+@pytest.mark.parametrize(("group", "user"), [(g, "unscoped") for g in GROUPS] + [(g, "scoped") for g in SCOPED_GROUPS])
 def test_every_indicator_is_the_same_on_spark(stores, group, period, user):
     duck, spark, street, _ = stores
     keys = GROUPS[group]
