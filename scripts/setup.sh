@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+# grep reads all of fc-list (no -q): under pipefail an early exit SIGPIPEs fc-list and the check fails at random
+fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need_apt+=(fonts-noto-cjk)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)   # the Spark engine (pyspark)
 # the Word bulletin's test converts it to PDF (LibreOffice headless) and reads the text back (pdftotext)
 command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
