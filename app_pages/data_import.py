@@ -35,6 +35,9 @@ mapping = c2.selectbox("表头映射（其他平台的导出）", [None, *MAPPIN
 coords = c3.selectbox("坐标系", ["wgs84", "gcj02", "bd09"], key="imp_coords",
                       format_func={"wgs84": "WGS-84（GPS）", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}.get)
 skip = st.checkbox("跳过不合规的行（合规行入库，不合规行保存待复核）", key="imp_skip")
+# the same switch as `cli.py ingest --allow-move`, which the refusal message of a moved grid points to
+allow_move = st.checkbox("允许网格调整所属街道（区划调整：自更新时间起生效，之前各期仍按原街道统计；仅对网格数据）",
+                         key="imp_allow_move")
 
 
 def saved(tmp: Path) -> list[Path]:
@@ -104,7 +107,7 @@ if files:
             try:
                 with conn.writer() as w:
                     results = ingest.ingest_files(w.con, chosen, paths, mapping_path=mapping, coords_default=coords,
-                                                  skip_invalid=skip,
+                                                  skip_invalid=skip, allow_move=allow_move,
                                                   progress=lambda x, m: bar.progress(min(x, 1.0), m),
                                                   display_names=[p.name for p in paths], dry_run=validate,
                                                   user=user.username)

@@ -212,3 +212,56 @@ def test_explorer_grids_as_of_the_period_end(con, tmp_path):
     assert dict(zip(nov_df["grid_id"], nov_df["households"]))["D1"] == 400
     agg = explore.aggregate(con, "grids", OCT, ["street"], "sum", "households")
     assert dict(zip(agg["street"], agg["value"])) == {"东关街道": 650, "中街街道": 600}
+
+
+def test_import_page_can_allow_a_grid_move(demo_db, tmp_path, monkeypatch):
+    """数据导入: a grid file moving a grid to another street without 调整类型 is refused with a message that points to
+    allowing the move; the page's 允许网格调整所属街道 (the CLI's --allow-move) then stores it as a new version from its
+    更新时间, the earlier versions keeping the old street."""
+    import shutil
+    import time
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from data import store
+
+    db = tmp_path / "page.duckdb"
+    shutil.copy(demo_db, db)
+    con = store.connect(db)
+    g = con.sql("select grid_id, grid_name, street, community, district, households, population, key_persons, lon, lat "
+                "from grids order by grid_id limit 1").df()
+    old_street = g["street"][0]
+    new_street, new_community = con.sql("select street, min(community) from grids where street <> $s group by 1 "
+                                        "order by 1 limit 1", params={"s": old_street}).fetchall()[0]
+    versions_before = con.sql("select count(*) from grid_versions where grid_id = $g",
+                              params={"g": g["grid_id"][0]}).fetchall()[0][0]
+    con.close()
+    g["street"], g["community"], g["updated_at"] = new_street, new_community, "2099-01-01 10:00"
+    content = g.to_csv(index=False).encode("utf-8")
+
+    monkeypatch.setenv("GRIDGOV_DB", str(db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.session_state["_auth"] = {"username": "admin", "last": time.time()}
+    at.run()
+    at.switch_page("app_pages/data_import.py").run()
+    at.file_uploader(key="upload").set_value(("move.csv", content, "text/csv")).run()
+    at.selectbox(key="imp_kind").set_value("grids").run()
+    at.button(key="imp_commit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = " ".join(str(x.value) for x in at.error) + " ".join(str(d.value.to_string()) for d in at.dataframe)
+    assert "导入时允许调整" in shown, shown[:500]
+
+    def current():
+        c = store.connect(db, read_only=True)
+        try:
+            return c.sql("select street from grids where grid_id = $g", params={"g": g["grid_id"][0]}).fetchall()[0][0], \
+                c.sql("select count(*) from grid_versions where grid_id = $g", params={"g": g["grid_id"][0]}).fetchall()[0][0]
+        finally:
+            c.close()
+    assert current() == (old_street, versions_before)           # refused: nothing stored
+
+    at.checkbox(key="imp_allow_move").check().run()
+    at.button(key="imp_commit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert current() == (new_street, versions_before + 1)
