@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -60,14 +61,10 @@ def _proc(pid: int) -> tuple[float, float]:
 
 
 def _store(out: Path, events: int) -> Path:
-    from data import demo, store
+    """A private copy of bench_pages.py's demo store (sessions and the audit log are written beside it)."""
+    from bench_pages import _store as demo_store
 
-    end = date.today().replace(day=1) - timedelta(days=1)
-    db = out / f"pages_{events}_{end:%Y%m%d}.duckdb"          # the same store bench_pages.py makes
-    if not db.exists():
-        con = store.connect(db)
-        demo.generate(con, seed=15, events=events, end=end)
-        con.close()
+    db = demo_store(out, events, date.today().replace(day=1) - timedelta(days=1))
     run = out / "users" / db.name                               # sessions and audit go beside a private copy
     shutil.rmtree(run.parent, ignore_errors=True)
     run.parent.mkdir(parents=True)
