@@ -80,7 +80,10 @@ def main() -> int:
                     help="skip a size whose run extrapolates (linearly from the last size run) beyond this")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     ap.add_argument("--fresh", action="store_true", help="regenerate the store and its export")
+    ap.add_argument("--driver-memory", default=engine.SPARK_CONF["spark.driver.memory"],
+                    help="the local Spark driver's heap (the dashboard's default suits one district)")
     args = ap.parse_args()
+    engine.SPARK_CONF["spark.driver.memory"] = args.driver_memory
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ids = list(METRICS)

@@ -115,8 +115,16 @@ def _run(con, sql: str, params: dict) -> pd.DataFrame:
     return con.execute(sql, bound).df()
 
 
+# the joined path (see compute_many); off only to check it against the frames joined here (tests/test_metrics.py)
+ONE_STATEMENT = True
+
+
 def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | None = None) -> dict:
-    """Several indicators at once: measures over the same source share one scan. Returns {id: DataFrame}."""
+    """Several indicators at once: measures over the same source share one scan. Returns {id: DataFrame}.
+
+    When every source can be grouped by all the keys (the usual case: a place, a month), the scans and their joins
+    run as one statement and a single small frame comes back; otherwise each scan is its own statement and the
+    frames are joined here (_join: e.g. events by category over the households of the whole scope)."""
     metrics = [METRICS[i] if isinstance(i, str) else i for i in indicators]
     cfg = cfg or load_config()
     keys = list(group_by or ())
@@ -125,22 +133,16 @@ def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | N
         if bad:
             raise ValueError(f"{metric.id} cannot be grouped by {bad[0]!r}")
     params = _params(filters, cfg)
-    # plan: every distinct measure once; plain ones batched per source
-    measures = {m for metric in metrics for m in (metric.numerator, metric.denominator) if m is not None}
+    measures = sorted({m for metric in metrics for m in (metric.numerator, metric.denominator) if m is not None},
+                      key=lambda m: (m.source, m.expr, m.pre_group))
+    scans = _plan(measures, filters, keys, params)
+    if ONE_STATEMENT and all(used == keys for _, used, _ in scans):
+        return _one_statement(con, metrics, scans, keys, params)
     frames: dict = {}
-    by_source: dict[str, list[Measure]] = {}
-    for m in sorted(measures, key=lambda m: (m.source, m.expr, m.pre_group)):
-        if m.pre_group:
-            sql, used = _pre_group_sql(m, filters, keys, params)
-            frames[m] = (_run(con, sql, params).rename(columns={"v0": "v"}), used)
-        else:
-            by_source.setdefault(m.source, []).append(m)
-    for source, ms in by_source.items():
-        sql, used = _source_sql(source, [m.expr for m in ms], filters, keys, params)
+    for sql, used, ms in scans:
         df = _run(con, sql, params)
         for i, m in enumerate(ms):
             frames[m] = (df[used + [f"v{i}"]].rename(columns={f"v{i}": "v"}), used)
-
     out = {}
     for metric in metrics:
         num, num_keys = frames[metric.numerator]
@@ -151,11 +153,77 @@ def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | N
         else:
             df = num.copy()
             df["denominator"] = np.nan
-        df = _values(df, metric)
-        df.insert(0, "metric", metric.id)
-        df = df[keys + ["metric", "value", "numerator", "denominator"]]
-        out[metric.id] = df.sort_values(keys, kind="stable").reset_index(drop=True) if keys else df
+        if keys:
+            df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+        out[metric.id] = _frame(df, metric, keys)
     return out
+
+
+def _plan(measures, filters: Filters, keys: list[str], params: dict) -> list:
+    """The scans: [(sql, keys it groups by, [measures it computes as v0, v1, …])] — every distinct measure once,
+    plain ones batched per source, a measure that aggregates twice (pre_group) on its own."""
+    scans, by_source = [], {}
+    for m in measures:
+        if m.pre_group:
+            sql, used = _pre_group_sql(m, filters, keys, params)
+            scans.append((sql, used, [m]))
+        else:
+            by_source.setdefault(m.source, []).append(m)
+    for source, ms in by_source.items():
+        sql, used = _source_sql(source, [m.expr for m in ms], filters, keys, params)
+        scans.append((sql, used, ms))
+    return scans
+
+
+def _one_statement(con, metrics, scans, keys: list[str], params: dict) -> dict:
+    """Every scan a CTE, joined on the keys (null-safe, as pandas merges missing keys) in one statement; each scan
+    carries a presence column so an indicator keeps exactly the groups its numerator or denominator has."""
+    ctes, cols, where = [], [], {}
+    for n, (sql, _, ms) in enumerate(scans):
+        ctes.append(f"s{n} as (select *, true as p from ({sql}))")
+        cols.append(f"s{n}.p as p{n}")
+        for i, m in enumerate(ms):
+            cols.append(f"s{n}.v{i} as m{n}_{i}")
+            where[m] = (f"m{n}_{i}", f"p{n}")
+    if keys:
+        k = ", ".join(keys)
+        ctes.append("k as (" + " union ".join(f"select {k} from s{n}" for n in range(len(scans))) + ")")
+        joins = " ".join(f"left join s{n} on " + " and ".join(f"s{n}.{c} is not distinct from k.{c}" for c in keys)
+                         for n in range(len(scans)))
+        sql = f"with {', '.join(ctes)} select {', '.join(f'k.{c}' for c in keys)}, {', '.join(cols)} from k {joins}"
+    else:
+        sql = f"with {', '.join(ctes)} select {', '.join(cols)} from " + " cross join ".join(
+            f"s{n}" for n in range(len(scans)))
+    wide = _run(con, sql, params)
+    if keys:
+        wide = wide.sort_values(keys, kind="stable").reset_index(drop=True)
+    out = {}
+    for metric in metrics:
+        num_col, num_p = where[metric.numerator]
+        present = wide[num_p].notna().to_numpy()
+        data = {c: wide[c] for c in keys}
+        data["numerator"] = wide[num_col]
+        if metric.denominator is not None:
+            den_col, den_p = where[metric.denominator]
+            present = present | wide[den_p].notna().to_numpy()
+            data["denominator"] = wide[den_col]
+        else:
+            data["denominator"] = np.nan
+        df = pd.DataFrame(data)
+        if keys and not present.all():
+            df = df[present].reset_index(drop=True)
+        out[metric.id] = _frame(df, metric, keys)
+    return out
+
+
+def _frame(df: pd.DataFrame, metric: Metric, keys: list[str]) -> pd.DataFrame:
+    """The indicator's frame: keys, metric, value (None where there is none), numerator, denominator — built in one
+    constructor (the page layer's cost is mostly pandas' per-operation overhead on frames of a few rows)."""
+    value, num, den = _values(df["numerator"], df["denominator"], metric)
+    data = {k: df[k].array for k in keys}
+    data.update({"metric": np.full(len(value), metric.id, dtype=object), "value": value, "numerator": num,
+                 "denominator": den})
+    return pd.DataFrame(data, columns=[*keys, "metric", "value", "numerator", "denominator"])
 
 
 def compute(con, indicator, filters: Filters, group_by=(), cfg: Config | None = None) -> pd.DataFrame:
@@ -182,24 +250,27 @@ def _join(num: pd.DataFrame, den: pd.DataFrame, num_keys, den_keys) -> pd.DataFr
     return num.merge(den, on=common, how=how)
 
 
-def _values(df: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    num = pd.to_numeric(df["numerator"], errors="coerce").astype(float)
-    den = pd.to_numeric(df["denominator"], errors="coerce").astype(float)
+def _values(numerator, denominator, metric: Metric):
+    """(value, numerator, denominator) arrays: a ratio's value is numerator ÷ denominator × scale where the
+    denominator is neither missing nor 0 (else None, never 0 or 1); a median's value is its numerator."""
+    num = np.asarray(pd.to_numeric(numerator, errors="coerce"), dtype=float)
+    den = np.asarray(pd.to_numeric(denominator, errors="coerce"), dtype=float)
+    if den.ndim == 0:
+        den = np.full(len(num), float(den))
     if metric.kind == "ratio":
-        num = num.fillna(0.0).where(den.notna())
-        ok = den.notna() & (den != 0)
-        value = (num / den.where(ok)) * metric.scale
-        df["value"] = value.where(ok)
+        num = np.where(np.isnan(den), np.nan, np.where(np.isnan(num), 0.0, num))
+        ok = ~np.isnan(den) & (den != 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(ok, num / np.where(ok, den, 1.0) * metric.scale, np.nan)
     elif metric.kind == "median":
-        df["value"] = num
-        num = pd.Series(np.nan, index=df.index)
+        value = num
+        num = np.full(len(num), np.nan)
     else:
-        num = num.fillna(0.0)
-        df["value"] = num
-    df["numerator"] = num
-    df["denominator"] = den
-    df["value"] = df["value"].astype(object).where(df["value"].notna(), None)
-    return df
+        num = np.where(np.isnan(num), 0.0, num)
+        value = num
+    out = value.astype(object)
+    out[np.isnan(value)] = None
+    return out, num, den
 
 
 def total(con, indicator: str, filters: Filters, cfg: Config | None = None) -> dict:
