@@ -1517,6 +1517,9 @@ def generate(con, seed: int = 42, events: int | None = None, end: date | None = 
         counts["events"] = con.sql("select count(*) from events").fetchall()[0][0]
         counts["patrols"] = con.sql("select count(*) from patrols").fetchall()[0][0]
         _log_import(con, import_id, seed, n_events, cal, counts)
+        from metrics import summaries
+
+        summaries.rebuild(con)          # the per grid × day event counts (written directly, not through ingest)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

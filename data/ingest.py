@@ -860,6 +860,13 @@ def _store_one(con, prep: Prepared, user: str) -> None:
     in_order = f" order by {_q(kind.time_column)}" if kind.time_column else ""
     res.rows_updated = con.execute(f"select count(*) from {kind.table} t where exists "
                                    f"(select 1 from {source} s where {join})").fetchall()[0][0]
+    if kind.name == "events":
+        # the days whose per grid × day summary this import changes: its rows' days and the days of the rows it
+        # replaces (a corrected 上报时间 moves an event to another day)
+        con.execute(f"create or replace temp table _gg_event_days as "
+                    f"select distinct cast(cast(reported_at as timestamp) as date) as day from {source} "
+                    f"union select distinct cast(t.reported_at as date) from {kind.table} t "
+                    f"where exists (select 1 from {source} s where {join})")
     provided = set(prep.options.get("provided", stored_cols)) | set(kind.key)
     if res.rows_updated == 0 or all(c in provided for c in stored_cols):
         # whole rows: replace by key (the fast path for full exports and first imports)
@@ -875,6 +882,11 @@ def _store_one(con, prep: Prepared, user: str) -> None:
                     f"where {join}", [import_id])
         con.execute(f"insert into {kind.table} by name select {select}, ? as import_id from {source} s "
                     f"where not exists (select 1 from {kind.table} t where {join}){in_order}", [import_id])
+    if kind.name == "events":
+        from metrics import summaries
+
+        summaries.refresh_days(con, "_gg_event_days")
+        con.execute("drop table _gg_event_days")
     res.rows_stored = con.execute(f"select count(*) from {source}").fetchall()[0][0]
     res.rows_inserted = res.rows_stored - res.rows_updated
     _log_import(con, prep, res, import_id, user)

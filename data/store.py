@@ -127,8 +127,17 @@ def _pending(applied: set[int]) -> list[tuple[int, str, str]]:
 
 
 def needs_upgrade(con) -> bool:
-    """True when the store lacks a migration or its views are not this code's."""
-    return bool(_pending(applied_versions(con))) or _stored_views_checksum(con) != views_checksum()
+    """True when the store lacks a migration, its views are not this code's, or its event summary's columns are not
+    the registry's (metrics/summaries.py: derived data, rebuilt by the read-write opening)."""
+    if _pending(applied_versions(con)) or _stored_views_checksum(con) != views_checksum():
+        return True
+    return _summary_stale(con)
+
+
+def _summary_stale(con) -> bool:
+    from metrics import summaries
+
+    return _has_table(con, summaries.TABLE) and summaries.is_stale(con)
 
 
 def backup_path(path: Path, old_version: int) -> Path:
@@ -151,7 +160,7 @@ def _migrate(con, path: Path | None) -> Path | None:
         con.execute("checkpoint")
         backup = backup_path(path, max(applied))
         shutil.copy2(path, backup)
-    if not pending and _stored_views_checksum(con) == views_checksum():
+    if not pending and _stored_views_checksum(con) == views_checksum() and not _summary_stale(con):
         return None
     con.execute("begin transaction")
     try:
@@ -169,6 +178,10 @@ def _migrate(con, path: Path | None) -> Path | None:
         for ddl in view_statements():
             con.execute(ddl)
         con.execute("insert or replace into store_meta values ('views_checksum', ?)", [views_checksum()])
+        if _summary_stale(con):
+            from metrics import summaries
+
+            summaries.rebuild(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

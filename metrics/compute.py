@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from . import summaries
 from .config import Config, load_config
 from .filters import FILTER_COLUMNS, build_where, period_params
 from .registry import METRICS, SOURCES, Measure, Metric
@@ -115,8 +116,10 @@ def _run(con, sql: str, params: dict) -> pd.DataFrame:
     return con.execute(sql, bound).df()
 
 
-# the joined path (see compute_many); off only to check it against the frames joined here (tests/test_metrics.py)
+# the joined path and the event summary (see compute_many); off only to check them against the plain computation
+# (tests/test_metrics.py, tests/test_summaries.py)
 ONE_STATEMENT = True
+SUMMARIES = True
 
 
 def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | None = None) -> dict:
@@ -133,11 +136,14 @@ def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | N
         if bad:
             raise ValueError(f"{metric.id} cannot be grouped by {bad[0]!r}")
     params = _params(filters, cfg)
-    measures = sorted({m for metric in metrics for m in (metric.numerator, metric.denominator) if m is not None},
-                      key=lambda m: (m.source, m.expr, m.pre_group))
+    wanted = {m for metric in metrics for m in (metric.numerator, metric.denominator) if m is not None}
+    # an events count is read from the per grid × day summary when the store has it and the filters allow
+    usable = summaries.plan(con, filters, keys, cfg) if SUMMARIES else None
+    eff = {m: summaries.measure(m, cfg, usable) if usable else m for m in wanted}
+    measures = sorted(set(eff.values()), key=lambda m: (m.source, m.expr, m.pre_group))
     scans = _plan(measures, filters, keys, params)
     if ONE_STATEMENT and all(used == keys for _, used, _ in scans):
-        return _one_statement(con, metrics, scans, keys, params)
+        return _one_statement(con, metrics, scans, keys, params, eff)
     frames: dict = {}
     for sql, used, ms in scans:
         df = _run(con, sql, params)
@@ -145,10 +151,10 @@ def compute_many(con, indicators, filters: Filters, group_by=(), cfg: Config | N
             frames[m] = (df[used + [f"v{i}"]].rename(columns={f"v{i}": "v"}), used)
     out = {}
     for metric in metrics:
-        num, num_keys = frames[metric.numerator]
+        num, num_keys = frames[eff[metric.numerator]]
         num = num.rename(columns={"v": "numerator"})
         if metric.denominator is not None:
-            den, den_keys = frames[metric.denominator]
+            den, den_keys = frames[eff[metric.denominator]]
             df = _join(num, den.rename(columns={"v": "denominator"}), num_keys, den_keys)
         else:
             df = num.copy()
@@ -175,7 +181,7 @@ def _plan(measures, filters: Filters, keys: list[str], params: dict) -> list:
     return scans
 
 
-def _one_statement(con, metrics, scans, keys: list[str], params: dict) -> dict:
+def _one_statement(con, metrics, scans, keys: list[str], params: dict, eff: dict) -> dict:
     """Every scan a CTE, joined on the keys (null-safe, as pandas merges missing keys) in one statement; each scan
     carries a presence column so an indicator keeps exactly the groups its numerator or denominator has."""
     ctes, cols, where = [], [], {}
@@ -199,12 +205,12 @@ def _one_statement(con, metrics, scans, keys: list[str], params: dict) -> dict:
         wide = wide.sort_values(keys, kind="stable").reset_index(drop=True)
     out = {}
     for metric in metrics:
-        num_col, num_p = where[metric.numerator]
+        num_col, num_p = where[eff[metric.numerator]]
         present = wide[num_p].notna().to_numpy()
         data = {c: wide[c] for c in keys}
         data["numerator"] = wide[num_col]
         if metric.denominator is not None:
-            den_col, den_p = where[metric.denominator]
+            den_col, den_p = where[eff[metric.denominator]]
             present = present | wide[den_p].notna().to_numpy()
             data["denominator"] = wide[den_col]
         else:

@@ -37,6 +37,9 @@ SOURCES: dict[str, Source] = {
                      {**_PLACE, **_TIME, "programme": "programme"}),
     "patrols": Source("v_patrols_at($to_excl)", "started_at", frozenset({"street", "community", "grid_id", "worker_id"}),
                       {**_PLACE, **_TIME}),
+    # the per grid × day counts of the events (metrics/summaries.py): compute() reads it in place of "events"
+    "event_days": Source("v_event_days_at($to_excl)", "day", frozenset({"street", "community", "grid_id"}),
+                         {**_PLACE, **_TIME}),
     "grids": Source("v_grids_at($to_excl)", None, frozenset({"street", "community", "grid_id"}), dict(_PLACE)),
     "workers": Source("v_workers_at($to_excl)", None, frozenset({"street", "community", "grid_id", "worker_id"}), dict(_PLACE)),
     "grid_weeks": Source("grid_weeks($from, $to)", None, frozenset({"street", "community", "grid_id"}),

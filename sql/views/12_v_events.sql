@@ -1,12 +1,10 @@
--- v_events_at(t): as v_events, with each event placed in the hierarchy by its grid's version in effect at t (a
--- period's indicators pass its exclusive end: a grid's street/community and households as at the period's end).
--- v_events: events placed in the hierarchy, with the flags and durations the indicators use.
+-- v_event_rows: every stored event with the flags and durations the indicators use, before it is placed in the
+-- hierarchy (what depends on the event alone: the per grid × day summary event_days is built from it).
 -- Hours are DOUBLE (cast before dividing: Spark would divide a bigint by 3600.0 in DECIMAL).
 -- Grain: one row per event. Selected into a period by reported_at (INDICATORS.md conventions).
-create or replace macro v_events_at(t) as table
+create or replace view v_event_rows as
 select
     e.*,
-    g.street, g.community, g.district, g.households,
     strftime(e.reported_at, '%Y-%m') as month,
     cast(date_trunc('week', e.reported_at) as date) as week,
     e.category = 'dispute' as is_dispute,
@@ -21,8 +19,23 @@ select
     cast(date_diff('second', e.dispatched_at, e.handled_at) as double) / 3600 as hours_handled,
     cast(date_diff('second', e.handled_at, e.closed_at) as double) / 3600 as hours_closed,
     cast(date_diff('second', e.closed_at, e.evaluated_at) as double) / 3600 as hours_evaluated
-from events e
+from events e;
+
+-- v_events_at(t): the same rows, each placed in the hierarchy by its grid's version in effect at t (a period's
+-- indicators pass its exclusive end: a grid's street/community and households as at the period's end).
+create or replace macro v_events_at(t) as table
+select r.*, g.street, g.community, g.district, g.households
+from v_event_rows r
 join grids_at(t) g using (grid_id);
 
 -- v_events: the same placed by the grids as they are now.
 create or replace view v_events as select * from v_events_at(timestamp 'infinity');
+
+-- v_event_days_at(t): the per grid × day sums of the events' additive measures (event_days, kept by every import:
+-- metrics/summaries.py), placed like v_events_at(t). Read by compute() instead of the events when a period's
+-- filters and groups allow it; proven equal by tests/test_summaries.py.
+create or replace macro v_event_days_at(t) as table
+select s.*, strftime(s.day, '%Y-%m') as month, cast(date_trunc('week', s.day) as date) as week,
+       g.street, g.community, g.district
+from event_days s
+join grids_at(t) g using (grid_id);
