@@ -5,6 +5,7 @@ protocol itself, as a browser tab does, without a browser — what the server co
 Chromium (one browser, a context each), whose rendering shares this machine's 2 cores with the server.
 
     python bench/bench_users.py [--users 20] [--events 1000000] [--out bench/out] [--warm] [--client ws|chromium]
+                                 [--procs N]   (N > 1: N app processes behind nginx, as `make serve`)
 
 Three rounds, every session at the same moment:
   1. cold   the first visit after the server started (nothing cached: the board, 较上期/同比, rank history, the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -45,11 +47,13 @@ DONE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
          && !!document.querySelector('[data-testid="stMain"] [data-testid="stDataFrame"]'); }"""
 
 
-def _proc(pid: int) -> tuple[float, float]:
-    """(CPU seconds, RSS MB) of a process and its children still running."""
+def _proc(pid) -> tuple[float, float]:
+    """(CPU seconds, RSS MB) of a process (or a list of them) and their children still running."""
     tick = os.sysconf("SC_CLK_TCK")
     cpu, rss = 0.0, 0.0
-    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    pids = []
+    for one in (pid if isinstance(pid, list) else [pid]):
+        pids += [one] + [int(p) for p in Path(f"/proc/{one}/task/{one}/children").read_text().split()]
     for p in pids:
         try:
             stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -137,7 +141,7 @@ async def _round(contexts, url: str, path: str) -> list[tuple[float, float]]:
     return await asyncio.gather(*(one(c) for c in contexts))
 
 
-def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float) -> None:
+def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float, how: str = "") -> None:
     def q(xs, p):
         xs = sorted(xs)
         return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
@@ -146,6 +150,26 @@ def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float) -> 
           f"{max(shown):5.1f} s | page done p50 {statistics.median(done):5.1f} s  p95 {q(done, .95):5.1f} s | "
           f"server CPU {cpu:5.1f} s, RSS {rss:5.0f} MB  (target p95 ≤ 2 s: "
           f"{'met' if q(shown, .95) <= 2 else 'NOT met'})")
+    if how:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import figures
+
+        figures.record(f"users.{name}", f"{len(got)} signed-in sessions at once, ranking table shown — {name} ({how})",
+                       f"p50 {statistics.median(shown):.1f} s, p95 {q(shown, .95):.1f} s, max {max(shown):.1f} s; "
+                       f"server CPU {cpu:.1f} s, RSS {rss:.0f} MB", "p95 ≤ 2 s", q(shown, .95) <= 2)
+
+
+def _serve_many(db: Path, procs: int, warm: bool):
+    """`make serve`'s setup (scripts/serve_many.py): the app processes behind nginx with sticky sessions."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import serve_many
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(db.parent / "streamlit.log", "wb")
+    children, run, ports = serve_many.start(procs, port, str(db), "127.0.0.1", warm=warm, log=log)
+    return children, run, ports, f"http://127.0.0.1:{port}"
 
 
 async def main_async(args) -> None:
@@ -154,31 +178,43 @@ async def main_async(args) -> None:
     from access import sessions
 
     db = _store(Path(args.out), args.events)
-    proc, url = _serve(db, args.warm)
+    if args.procs > 1:
+        children, run, ports, url = _serve_many(db, args.procs, args.warm)
+        proc = children[:-1]                    # the app processes (nginx's CPU is not the app's)
+    else:
+        proc, url = _serve(db, args.warm)
+        children, run, ports = [proc], None, [int(url.rsplit(":", 1)[1])]
     try:
         cookies = []
         for _ in range(args.users):
             token = sessions.create("login", "admin", timedelta(hours=2), store_path=db)
             cookies.append({"name": sessions.COOKIE, "value": sessions.sign(token, store_path=db),
                             "url": url, "httpOnly": True, "sameSite": "Strict"})
+        # each user's route cookie, as nginx gives a browser on its first request (ignored by a single server)
+        routes = [f"gg_route={secrets.token_hex(16)}" for _ in cookies]
         if args.warm:               # as after an import hours before the meeting: the server warms, then people come
             t = time.perf_counter()
-            await _ws_round([f"{cookies[0]['name']}={cookies[0]['value']}"], url, "/")   # runs app.py: starts it
+            for p in ports:                     # each process's first session runs app.py, which starts its warming
+                await _ws_round([f"{cookies[0]['name']}={cookies[0]['value']}"], f"http://127.0.0.1:{p}", "/")
             log = db.parent / "streamlit.log"
-            while "caches warmed" not in log.read_text(encoding="utf-8", errors="replace"):
+            while log.read_text(encoding="utf-8", errors="replace").count("caches warmed") < len(ports):
                 if time.perf_counter() - t > 900:
                     raise SystemExit("warming did not finish within 15 min: see " + str(log))
                 await asyncio.sleep(1)
             print(f"server warmed its caches in {time.perf_counter() - t:.0f} s (GRIDGOV_WARM=1, as `make run`)")
+        serving = ("one server process" if args.procs == 1 else
+                   f"{args.procs} app processes behind nginx (scripts/serve_many.py, sticky by cookie)")
+        pids = [p.pid for p in proc] if isinstance(proc, list) else proc.pid
         rounds = (("cold", "/scoreboard"), ("warm", "/scoreboard"), ("period", "/scoreboard?period=%E6%9C%AC%E5%B9%B4"))
         if args.client == "ws":
             print(f"== {args.users} users, {args.events:,} events; sessions over the websocket protocol, no browser "
-                  f"on this machine ({os.cpu_count()} cores; other work on them is not excluded)")
+                  f"on this machine ({os.cpu_count()} cores; other work on them is not excluded); {serving}")
             for name, path in rounds:
-                cpu0, _ = _proc(proc.pid)
-                got = await _ws_round([f"{c['name']}={c['value']}" for c in cookies], url, path)
-                cpu1, rss = _proc(proc.pid)
-                _line(name, got, cpu1 - cpu0, rss)
+                cpu0, _ = _proc(pids)
+                got = await _ws_round([f"{c['name']}={c['value']}; {r}" for c, r in zip(cookies, routes)], url, path)
+                cpu1, rss = _proc(pids)
+                _line(name, got, cpu1 - cpu0, rss, f"websocket protocol, no browser on the machine, {serving}"
+                      f"{', caches warmed first' if args.warm else ''}")
             return
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -190,14 +226,22 @@ async def main_async(args) -> None:
             print(f"== {args.users} users, {args.events:,} events; server and the browsers share "
                   f"{os.cpu_count()} cores (browsers on the same machine)")
             for name, path in rounds:
-                cpu0, _ = _proc(proc.pid)
+                cpu0, _ = _proc(pids)
                 got = await _round(contexts, url, path)
-                cpu1, rss = _proc(proc.pid)
-                _line(name, got, cpu1 - cpu0, rss)
+                cpu1, rss = _proc(pids)
+                _line(name, got, cpu1 - cpu0, rss, f"{len(contexts)} Chromium contexts sharing the cores with the "
+                      f"server, {serving}{', caches warmed first' if args.warm else ''}")
             await browser.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+        for p in children:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in children:
+            p.wait(20)
+        if run is not None:
+            shutil.rmtree(run, ignore_errors=True)
 
 
 def main() -> None:
@@ -209,6 +253,8 @@ def main() -> None:
                     help="ws: Streamlit's websocket protocol, no browser (the server's time); chromium: real browsers "
                          "on this machine (adds their rendering on the same cores)")
     ap.add_argument("--warm", action="store_true", help="let the server warm its caches first (GRIDGOV_WARM=1)")
+    ap.add_argument("--procs", type=int, default=1,
+                    help="app processes behind nginx, as `make serve` (scripts/serve_many.py); 1: one streamlit run")
     asyncio.run(main_async(ap.parse_args()))
 
 

@@ -4,17 +4,17 @@ A period's six-item board reads a month of events three times (the period, 较�
 the flags of v_events_at; the same counts summed over ~grids × days rows are an order of magnitude less work, and
 the gap grows with the store. Nothing here is a second definition: the summary's columns are the registry's own
 measure expressions (metrics/registry.py) — every events measure that is a count (count(*) or count(col), with an
-optional FILTER: counts add up over days exactly; a floating-point sum would not, bit for bit) — with the configuration parameters they use bound to the configured
-values, each stored under a name derived from its bound text. compute() swaps an events measure for the sum of its
-column when the store has that exact column and the filters and groups allow it (place and calendar keys only: the
-summary has no category, source, tier, worker or department), else it reads the events as before. A changed
-parameter (24 小时立案 in data/scoring.toml) therefore makes a new column name that the stored summary lacks: the raw
-path answers until the next read-write opening rebuilds it.
+optional FILTER: counts add up over days exactly; a floating-point sum would not, bit for bit) — with the
+configuration parameters they use bound to the configured values, each stored under a name derived from its bound
+text. compute() swaps an events measure for the sum of its column when the store has that exact column and the
+filters and groups allow it (place and calendar keys only: the summary has no category, source, tier, worker or
+department), else it reads the events as before. A changed parameter (24 小时立案 in data/scoring.toml) therefore makes
+a new column name that the stored summary lacks: the raw path answers until the next read-write opening rebuilds it.
 
 Kept fresh: every import of events refreshes the days it touched (the new rows' days and the days of the rows they
-replace) in the import's transaction; data/demo.py rebuilds after generating; a read-write opening rebuilds a summary
-whose columns are not the registry's. Placement (street, community) is not stored: v_event_days_at(t) joins the
-grids as of the period's end, exactly as v_events_at(t) does, so grid history stays time-correct.
+replace) in the import's transaction; data/demo.py rebuilds after generating; a read-write opening rebuilds a
+summary whose columns are not the registry's. Placement (street, community) is not stored: v_event_days_at(t) joins
+the grids as of the period's end, exactly as v_events_at(t) does, so grid history stays time-correct.
 """
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)   # the Spar
 # the Word bulletin's test converts it to PDF (LibreOffice headless) and reads the text back (pdftotext)
 command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# `make serve`: several app processes behind nginx (scripts/serve_many.py); its own config, no system service used
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx-light)
 if [ ${#need_apt[@]} -gt 0 ] && [ "${SKIP_APT:-0}" != "1" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive

@@ -9,6 +9,7 @@ read-only identity that opens only the kiosk scoreboard.
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import timedelta
 
@@ -102,7 +103,13 @@ def current_user(touch: bool = True) -> User | None:
 
 
 def _client() -> str:
-    """Who is trying to log in, for throttling: the browser's IP address (a session id if Streamlit has none)."""
+    """Who is trying to log in, for throttling: the browser's IP address (a session id if Streamlit has none).
+    Behind `make serve`'s nginx (GRIDGOV_BEHIND_PROXY=1) every connection comes from the proxy: the browser's address
+    is the X-Real-IP header nginx sets (and overwrites, so a browser cannot choose it)."""
+    if os.environ.get("GRIDGOV_BEHIND_PROXY") == "1":
+        real = (getattr(st.context, "headers", None) or {}).get("X-Real-Ip")
+        if real:
+            return real
     ip = getattr(st.context, "ip_address", None)
     if isinstance(ip, str) and ip:          # (AppTest has no address)
         return ip

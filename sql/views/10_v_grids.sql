@@ -6,9 +6,9 @@ create or replace macro grids_at(t) as table
 select g.grid_id, g.grid_name, g.street, g.community, g.district, g.households, g.population, g.key_persons,
        g.lon, g.lat, g.boundary, g.updated_at, g.import_id, g.valid_from, g.valid_to
 from grid_versions g
+join (select grid_id, min(valid_from) as first_from from grid_versions group by grid_id) f on f.grid_id = g.grid_id
 where (g.valid_to is null or g.valid_to >= cast(t as timestamp))
-  and (g.valid_from < cast(t as timestamp)
-       or g.valid_from = (select min(f.valid_from) from grid_versions f where f.grid_id = g.grid_id));
+  and (g.valid_from < cast(t as timestamp) or g.valid_from = f.first_from);
 
 -- grids: the current state, with the columns the table had before history (pages that want "now").
 create or replace view grids as
@@ -22,10 +22,11 @@ create or replace macro workers_at(t) as table
 select w.worker_id, w.name, w.grid_id, w.gender, w.birth_year, w.education, w.hired_on, w.active, w.phone,
        w.updated_at, w.import_id, w.valid_from, w.valid_to
 from worker_versions w
+join (select worker_id, min(valid_from) as first_from from worker_versions group by worker_id) f
+    on f.worker_id = w.worker_id
 where (w.valid_to is null or w.valid_to >= cast(t as timestamp))
   and (w.hired_on is null or w.hired_on < cast(t as timestamp))
-  and (w.valid_from < cast(t as timestamp)
-       or w.valid_from = (select min(f.valid_from) from worker_versions f where f.worker_id = w.worker_id));
+  and (w.valid_from < cast(t as timestamp) or w.valid_from = f.first_from);
 
 -- workers: the current state, with the columns the table had before history.
 create or replace view workers as
