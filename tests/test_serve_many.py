@@ -57,8 +57,9 @@ def _get(url: str, route: str | None = None) -> tuple[str, str | None]:
     """(backend that answered, the route cookie nginx set)."""
     req = urllib.request.Request(url, headers={"Cookie": f"gg_route={route}"} if route else {})
     with urllib.request.urlopen(req, timeout=10) as r:
-        cookie = r.headers.get("Set-Cookie") or ""
-        return r.headers["X-Gridgov-Backend"], cookie.split(";")[0].partition("=")[2] or None
+        routes = [c.split(";")[0].partition("=")[2] for c in r.headers.get_all("Set-Cookie") or []
+                  if c.startswith("gg_route=")]
+        return r.headers["X-Gridgov-Backend"], routes[0] if routes else None
 
 
 def test_nginx_config_is_the_documented_one(tmp_path):
