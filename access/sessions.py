@@ -61,17 +61,28 @@ def _run(sql: str, params: list | None = None, store_path=None) -> list:
             con.close()
 
 
+_secrets: dict[tuple, bytes] = {}     # audit file (path, inode) → its key: made once, never changed
+
+
 def secret(store_path=None) -> bytes:
-    """The cookie-signing key: GRIDGOV_COOKIE_SECRET, else one made once and kept in the audit file."""
+    """The cookie-signing key: GRIDGOV_COOKIE_SECRET, else one made once and kept in the audit file. Remembered per
+    audit file: every cookie check reads it, and opening the audit file (shared with the other app processes under a
+    file lock) cost each new session ~30 ms."""
     env = os.environ.get("GRIDGOV_COOKIE_SECRET")
     if env:
         return env.encode()
+    path = audit.audit_path(store_path)
+    key = (str(path), path.stat().st_ino if path.exists() else None)
+    if key[1] is not None and key in _secrets:
+        return _secrets[key]
     rows = _run("select value from secrets where name = 'cookie'", store_path=store_path)
-    if rows:
-        return rows[0][0].encode()
-    value = secrets.token_hex(32)
-    _run("insert into secrets values ('cookie', ?) on conflict do nothing", [value], store_path=store_path)
-    return _run("select value from secrets where name = 'cookie'", store_path=store_path)[0][0].encode()
+    if not rows:
+        value = secrets.token_hex(32)
+        _run("insert into secrets values ('cookie', ?) on conflict do nothing", [value], store_path=store_path)
+        rows = _run("select value from secrets where name = 'cookie'", store_path=store_path)
+    value = rows[0][0].encode()
+    _secrets[(str(path), path.stat().st_ino)] = value
+    return value
 
 
 def sign(token: str, store_path=None) -> str:
@@ -119,8 +130,10 @@ def live(token: str | None, kind: str, idle_minutes: int | None = None, touch: b
     if hit and now - hit[0] < CACHE_SECONDS:
         s = hit[1]
     else:
-        rows = _run(f"select {_COLS} from sessions where token_sha256 = ?", [key], store_path=store_path)
-        s = _row(rows[0]) if rows else None
+        s = _live_sessions(store_path).get(key)
+        if s is None:           # revoked, expired, or created in another process since the snapshot: ask
+            rows = _run(f"select {_COLS} from sessions where token_sha256 = ?", [key], store_path=store_path)
+            s = _row(rows[0]) if rows else None
         with _lock:
             _cache[key] = (now, s)
     if s is None or s.kind != kind or s.revoked_at is not None:
@@ -138,11 +151,41 @@ def live(token: str | None, kind: str, idle_minutes: int | None = None, touch: b
     return s
 
 
+_snapshots: dict[str, tuple[float, dict]] = {}
+
+
+def forget() -> None:
+    """Drop what this process remembers of the sessions (as CACHE_SECONDS passing does): for tests."""
+    with _lock:
+        _cache.clear()
+        _snapshots.clear()
+
+
+def _live_sessions(store_path=None) -> dict:
+    """Every unrevoked, unexpired session by digest, read at most every CACHE_SECONDS per audit file: twenty people
+    opening the link at once cost one opening of the audit file (shared with the other app processes under a file
+    lock, ~30 ms each), not twenty."""
+    path = str(audit.audit_path(store_path))
+    now = time.time()
+    with _lock:
+        hit = _snapshots.get(path)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rows = _run(f"select {_COLS} from sessions where revoked_at is null and expires_at > ?", [_now()],
+                store_path=store_path)
+    got = {r[0]: _row(r) for r in rows}
+    with _lock:
+        _snapshots[path] = (now, got)
+    return got
+
+
 def revoke(token_sha256: str, by: str, store_path=None) -> None:
     _run("update sessions set revoked_at = ?, revoked_by = ? where token_sha256 = ? and revoked_at is null",
          [_now(), by, token_sha256], store_path=store_path)
     with _lock:
         _cache.pop(token_sha256, None)
+        for _, snap in _snapshots.values():
+            snap.pop(token_sha256, None)
 
 
 def revoke_token(token: str, by: str, store_path=None) -> None:

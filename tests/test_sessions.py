@@ -14,7 +14,7 @@ from access import audit, sessions
 
 @pytest.fixture
 def store(tmp_path):
-    sessions._cache.clear()
+    sessions.forget()
     return tmp_path / "s.duckdb"
 
 
@@ -37,12 +37,12 @@ def test_idle_and_absolute_expiry(store):
     key = sessions.digest(token)
     sessions._run("update sessions set last_seen_at = ? where token_sha256 = ?",
                   [datetime.now() - timedelta(minutes=31), key], store_path=store)
-    sessions._cache.clear()
+    sessions.forget()
     assert sessions.live(token, "login", 30, store_path=store) is None        # idle 31 min > 30
     assert sessions.live(token, "login", 40, store_path=store) is not None    # within a longer timeout
     sessions._run("update sessions set expires_at = ? where token_sha256 = ?",
                   [datetime.now() - timedelta(seconds=1), key], store_path=store)
-    sessions._cache.clear()
+    sessions.forget()
     assert sessions.live(token, "login", 40, store_path=store) is None        # past the absolute expiry
 
 
@@ -50,7 +50,7 @@ def test_activity_moves_last_seen(store):
     token = sessions.create("login", "leader", timedelta(hours=12), store_path=store)
     old = datetime.now().replace(microsecond=0) - timedelta(minutes=5)
     sessions._run("update sessions set last_seen_at = ?", [old], store_path=store)
-    sessions._cache.clear()
+    sessions.forget()
     s = sessions.live(token, "login", 30, store_path=store)
     assert s.last_seen_at > old
     assert sessions._run("select last_seen_at from sessions", store_path=store)[0][0] == s.last_seen_at
@@ -109,7 +109,7 @@ def test_login_logout_and_admin_revocation_in_the_app(app, demo_db):
     from access import accounts
     from tests.conftest import APP
 
-    sessions._cache.clear()
+    sessions.forget()
     pw = accounts.load().demo_passwords["leader"]
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_input(key="login_user").input("leader")
@@ -131,7 +131,7 @@ def test_display_link_shows_the_kiosk_only_until_revoked(app, demo_db):
 
     from tests.conftest import APP
 
-    sessions._cache.clear()
+    sessions.forget()
     token = sessions.create("display", "admin", timedelta(days=1), label="三楼会议室", store_path=demo_db)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["display"] = token
@@ -142,14 +142,14 @@ def test_display_link_shows_the_kiosk_only_until_revoked(app, demo_db):
     assert not at.sidebar.children or not at.get("selectbox")                 # no filters, no navigation
     assert at.session_state["_user"].role.records is False
     sessions.revoke_token(token, by="admin", store_path=demo_db)
-    sessions._cache.clear()
+    sessions.forget()
     at.run()
     assert any("已失效或已被撤销" in w.value for w in at.warning)
     assert "gg-k-title" not in " ".join(h.proto.body for h in at.get("html"))
 
 
 def test_admin_page_creates_and_revokes_a_display_link(app, demo_db):
-    sessions._cache.clear()
+    sessions.forget()
     at = app("app_pages/sessions.py")
     at.text_input(key="dl_label").input("大会议室")
     submit = [b for b in at.button if b.proto.label == "生成显示链接"][0]
@@ -160,5 +160,5 @@ def test_admin_page_creates_and_revokes_a_display_link(app, demo_db):
     assert sessions.live(token, "display", store_path=demo_db).label == "大会议室"
     revoke = [b for b in at.button if b.key and b.key.startswith("revoke_")][0]
     revoke.click().run()
-    sessions._cache.clear()
+    sessions.forget()
     assert sessions.live(token, "display", store_path=demo_db) is None
