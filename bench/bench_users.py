@@ -141,7 +141,7 @@ async def _round(contexts, url: str, path: str) -> list[tuple[float, float]]:
     return await asyncio.gather(*(one(c) for c in contexts))
 
 
-def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float, how: str = "") -> None:
+def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float, how: str = "", key: str = "") -> None:
     def q(xs, p):
         xs = sorted(xs)
         return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
@@ -154,7 +154,7 @@ def _line(name: str, got: list[tuple[float, float]], cpu: float, rss: float, how
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import figures
 
-        figures.record(f"users.{name}", f"{len(got)} signed-in sessions at once, ranking table shown — {name} ({how})",
+        figures.record(f"users.{key}.{name}", f"{len(got)} signed-in sessions at once, ranking table shown — {name} ({how})",
                        f"p50 {statistics.median(shown):.1f} s, p95 {q(shown, .95):.1f} s, max {max(shown):.1f} s; "
                        f"server CPU {cpu:.1f} s, RSS {rss:.0f} MB", "p95 ≤ 2 s", q(shown, .95) <= 2)
 
@@ -214,7 +214,7 @@ async def main_async(args) -> None:
                 got = await _ws_round([f"{c['name']}={c['value']}; {r}" for c, r in zip(cookies, routes)], url, path)
                 cpu1, rss = _proc(pids)
                 _line(name, got, cpu1 - cpu0, rss, f"websocket protocol, no browser on the machine, {serving}"
-                      f"{', caches warmed first' if args.warm else ''}")
+                      f"{', caches warmed first' if args.warm else ''}", f"ws.procs{args.procs}.warm{int(args.warm)}")
             return
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -230,7 +230,8 @@ async def main_async(args) -> None:
                 got = await _round(contexts, url, path)
                 cpu1, rss = _proc(pids)
                 _line(name, got, cpu1 - cpu0, rss, f"{len(contexts)} Chromium contexts sharing the cores with the "
-                      f"server, {serving}{', caches warmed first' if args.warm else ''}")
+                      f"server, {serving}{', caches warmed first' if args.warm else ''}",
+                      f"chromium.procs{args.procs}.warm{int(args.warm)}")
             await browser.close()
     finally:
         for p in children:
