@@ -57,7 +57,11 @@ def _copy_select(table: str, k: int, cols: list[str]) -> str:
 
 
 def _peak_mb() -> float:
-    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    """This process's peak resident memory (VmHWM: its own, whatever its parent or children used)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(base: Path, city: Path, copies: int) -> dict:

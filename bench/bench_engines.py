@@ -33,10 +33,10 @@ Where a cluster pays off (figures above; 2 cores, one machine)
 - One district (~25 k events a year) up to 1 M events: embedded DuckDB answers each batch in well under a second;
   Spark's fixed costs (a plan per statement, task scheduling, a JVM of its own, the Connect round trips) make it
   20-40x slower on the same 2 cores, and opening it takes over a minute. Keep DuckDB.
-- 10 M events (a large city's year): DuckDB still answers the month's scoreboard in about half a second and the
-  month by grid in under a second; Spark is 30x (scoreboard ~150x) slower on the same cores. Only the heaviest
-  batch - every indicator by grid over ten months, medians included - narrows the gap (DuckDB ~17 s, Spark
-  ~6.5x slower): that is where added machines, not a faster engine on this one, would pay.
+- 10 M events (a large city's year; measured 2026-11-24): DuckDB answers the month's scoreboard in ~0.2 s and every
+  indicator by grid over ten months in ~1 s (the per grid x day event summary, one statement per batch); Spark on
+  the same 2 cores is 50-100x slower. On one machine there is no crossover: Spark's place is where the data and the
+  users outgrow one machine, not where one machine's DuckDB gets slow.
 - A city or a province whose data already lives in the 数据中台's Hive tables (tens of millions of events a year,
   several years, tens of thousands of grids), or more users than one machine's cores: a Spark (or Trino/Doris)
   cluster scans the month partitions in parallel on many executors, and its fixed cost per query is paid back once
