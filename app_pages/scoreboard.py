@@ -69,7 +69,7 @@ def kiosk_screens(f) -> list:
                                               note=f"全区共 {n} 个街道参加排名")),
                 lambda: st.html(kiosk.items(board, "分项得分", sub))]
     from metrics.rank_history import last_whole_month
-    flags = data.rank_flags(data.rank_history(last_whole_month(f.date_to), 12, "street", f.scope))
+    flags = data.history_flags(last_whole_month(f.date_to), 12, "street", f.scope)
     note = "　".join(f"{u}：{t}" for u, ts in flags.items() for t in ts)
     board = fairness.annotate(board, f, quality=False)
     note = "　".join(x for x in (fairness.kiosk_note(board), note) if x)
@@ -165,11 +165,12 @@ fairness.caption(board)
 b_html, b_word = st.columns([1, 4])
 b_html.download_button(
     "下载排名通报（可打印）",
-    bulletin_html(board, "六项综治业务指标排名通报", fmt.period_label(f.date_from, f.date_to),
-                  fmt.period_label(prev.date_from, prev.date_to),
-                  (published.marker(header) if header else "草稿·未发布") + f" · {date.today():%Y年%m月%d日}印发",
-                  weights=header["weights"] if header else None,
-                  extra=fairness.bulletin_sections(board, street_scope.with_(streets=()))).encode("utf-8"),
+    # built when the button is pressed, not on every run of the page
+    lambda: bulletin_html(board, "六项综治业务指标排名通报", fmt.period_label(f.date_from, f.date_to),
+                          fmt.period_label(prev.date_from, prev.date_to),
+                          (published.marker(header) if header else "草稿·未发布") + f" · {date.today():%Y年%m月%d日}印发",
+                          weights=header["weights"] if header else None,
+                          extra=fairness.bulletin_sections(board, street_scope.with_(streets=()))).encode("utf-8"),
     f"排名通报_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.html", "text/html", key="bulletin",
     on_click=lambda: auth.log("export", {"what": "排名通报", "rows": len(board)}))
 with b_word:

@@ -265,6 +265,13 @@ def rank_flags(history: pd.DataFrame) -> dict:
     return rh.flags(history, load_config())
 
 
+@cached(32)
+def history_flags(end, months: int = 12, level: str = "street", scope=None) -> dict:
+    """The 排名走势 flags of the months up to `end` — one computation shared by every session (the ranking page and
+    the kiosk showed them by re-deriving them from the history on every run)."""
+    return rank_flags(rank_history(end, months, level, scope))
+
+
 @cached(16)
 def bulletin_docx(filters: Filters, level: str = "street", kind: str = "month", issued: str = "") -> bytes:
     """The Word 通报 (metrics/bulletin snapshot → ui/bulletin.bulletin_docx)."""

@@ -180,7 +180,7 @@ def flags_line(f, level: str = "street") -> dict:
     """The 排名走势 flags of the period (data/scoring.toml [[rank_rules]]), shown as one line; returns them."""
     from metrics.rank_history import last_whole_month
 
-    fl = data.rank_flags(data.rank_history(last_whole_month(f.date_to), 12, level, f.scope))
+    fl = data.history_flags(last_whole_month(f.date_to), 12, level, f.scope)
     if fl:
         st.html("<div style='margin:0.3rem 0 0.6rem;font-size:1.05rem'>" + "　".join(
             f"<span style='padding:0.15rem 0.5rem;border-radius:4px;background:"
