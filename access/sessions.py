@@ -152,6 +152,7 @@ def live(token: str | None, kind: str, idle_minutes: int | None = None, touch: b
 
 
 _snapshots: dict[str, tuple[float, dict]] = {}
+_refreshing = threading.Lock()
 
 
 def forget() -> None:
@@ -166,17 +167,22 @@ def _live_sessions(store_path=None) -> dict:
     opening the link at once cost one opening of the audit file (shared with the other app processes under a file
     lock, ~30 ms each), not twenty."""
     path = str(audit.audit_path(store_path))
-    now = time.time()
     with _lock:
         hit = _snapshots.get(path)
-    if hit and now - hit[0] < CACHE_SECONDS:
+    if hit and time.time() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    rows = _run(f"select {_COLS} from sessions where revoked_at is null and expires_at > ?", [_now()],
-                store_path=store_path)
-    got = {r[0]: _row(r) for r in rows}
-    with _lock:
-        _snapshots[path] = (now, got)
-    return got
+    with _refreshing:           # twenty sessions arriving together: one reads, the others use what it read
+        with _lock:
+            hit = _snapshots.get(path)
+        if hit and time.time() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        now = time.time()
+        rows = _run(f"select {_COLS} from sessions where revoked_at is null and expires_at > ?", [_now()],
+                    store_path=store_path)
+        got = {r[0]: _row(r) for r in rows}
+        with _lock:
+            _snapshots[path] = (now, got)
+        return got
 
 
 def revoke(token_sha256: str, by: str, store_path=None) -> None:
