@@ -93,7 +93,7 @@ with left:
                                                    zip(t["numerator"], t["denominator"])],
                                        hovertemplate="%{x}<br>%{y}<br>%{customdata}<extra></extra>"))
             if target is not None:
-                fig.add_hline(y=target, line_dash="dash", line_color=COLOURS["red"], annotation_text="目标")
+                ui.target_line(fig, target, color=COLOURS["red"])
             st.plotly_chart(ui.style(fig, f"{METRICS[choice].label} · 近 12 个月", METRICS[choice].is_rate),
                             key="trend")
     else:

@@ -67,9 +67,16 @@ def metrics(ids, filters: Filters, group_by=()) -> dict:
 
 
 def totals(ids, filters: Filters) -> dict:
-    """{id: (value, numerator, denominator)} for the ungrouped scope."""
-    frames = metrics(ids, filters)
-    return {i: tuple(frames[i].iloc[0][["value", "numerator", "denominator"]]) for i in ids}
+    """{id: (value, numerator, denominator)} for the ungrouped scope, small counts suppressed for the role."""
+    return _totals(tuple(ids), filters, _personal_mode())
+
+
+@cached(256)
+def _totals(ids: tuple, filters: Filters, mode: str) -> dict:
+    # a small dict is what the cockpit's cards read on every rerun: cheaper to keep than the frames it comes from
+    frames = privacy.suppress_small(cursor(), _metrics(ids, filters, ()), filters, (), mode)
+    return {i: (frames[i]["value"].iat[0], frames[i]["numerator"].iat[0], frames[i]["denominator"].iat[0])
+            for i in ids}
 
 
 @cached(16)
