@@ -118,11 +118,10 @@ with right:
 
 st.subheader(f"逐级钻取：各{labels.LEVEL[level]}")
 frames = data.metrics(COMPARE, f, [key])
-table = None
-for mid in COMPARE:
-    part = frames[mid][[key, "value"]].rename(columns={"value": mid})
-    table = part if table is None else table.merge(part, on=key, how="outer")
-if table is None or table.empty:
+# every indicator's value by unit side by side: one outer join on the units (sorted, as a chain of merges gave)
+table = pd.concat([frames[mid].set_index(key)["value"].rename(mid) for mid in COMPARE], axis=1,
+                  join="outer").sort_index().rename_axis(key).reset_index()
+if table.empty:
     ui.empty("没有可比较的单位。")
 else:
     units = list(table[key])

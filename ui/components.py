@@ -95,12 +95,13 @@ def target_line(fig: go.Figure, target: float, vertical: bool = False, color: st
 
 
 def style(fig: go.Figure, title: str = "", percent: bool = False, height: int = 360) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-                      font=dict(family=FONT, size=14), separators=".,", plot_bgcolor="#fff",
-                      legend=dict(orientation="h", y=-0.15))
-    if percent:
+    layout = dict(title=title, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+                  font=dict(family=FONT, size=14), separators=".,", plot_bgcolor="#fff",
+                  legend=dict(orientation="h", y=-0.15))
+    if percent:             # one layout update (every chart here has one pair of axes): plotly's updates are slow
         horizontal = bool(fig.data) and getattr(fig.data[0], "orientation", None) == "h"
-        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=".0%")
+        layout["xaxis" if horizontal else "yaxis"] = dict(tickformat=".0%")
+    fig.update_layout(**layout)
     return fig
 
 
