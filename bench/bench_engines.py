@@ -30,9 +30,9 @@ import figures  # noqa: E402
 
 NOTE = """\
 Where a cluster pays off (figures above; 2 cores, one machine)
-- One district (~25 k events a year) up to 1 M events: embedded DuckDB answers each batch in well under a second;
-  Spark's fixed costs (a plan per statement, task scheduling, a JVM of its own, the Connect round trips) make it
-  20-40x slower on the same 2 cores, and opening it takes over a minute. Keep DuckDB.
+- One district (~25 k events a year) up to 1 M events: embedded DuckDB answers each batch in 0.1-0.3 s; Spark's
+  fixed costs (a plan per statement, task scheduling, a JVM of its own, the Connect round trips) make it 70-125x
+  slower on the same 2 cores, and opening it takes 30-80 s. Keep DuckDB.
 - 10 M events (a large city's year; measured 2026-11-24): DuckDB answers the month's scoreboard in ~0.2 s and every
   indicator by grid over ten months in ~1 s (the per grid x day event summary, one statement per batch); Spark on
   the same 2 cores is 50-100x slower. On one machine there is no crossover: Spark's place is where the data and the
