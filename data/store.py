@@ -127,11 +127,11 @@ def _pending(applied: set[int]) -> list[tuple[int, str, str]]:
 
 
 def needs_upgrade(con) -> bool:
-    """True when the store lacks a migration, its views are not this code's, or its event summary's columns are not
-    the registry's (metrics/summaries.py: derived data, rebuilt by the read-write opening)."""
-    if _pending(applied_versions(con)) or _stored_views_checksum(con) != views_checksum():
-        return True
-    return _summary_stale(con)
+    """True when the store lacks a migration or its views are not this code's. An event summary whose columns are
+    not the registry's (a changed parameter in scoring.toml) does not count: compute() reads the rows where the
+    summary lacks a column, and the next import or read-write opening rebuilds it — a reader must not need a write
+    lock (the other app processes hold the file open) because someone edited the scoring file."""
+    return bool(_pending(applied_versions(con))) or _stored_views_checksum(con) != views_checksum()
 
 
 def _summary_stale(con) -> bool:

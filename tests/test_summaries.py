@@ -207,3 +207,27 @@ def test_a_summary_with_other_columns_is_rebuilt_by_the_read_write_opening(tmp_p
     assert not summaries.is_stale(con)
     _stored_matches_rows(con)
     con.close()
+
+
+def test_a_stale_summary_never_makes_a_reader_upgrade(tmp_path, monkeypatch):
+    """A summary whose columns are not the registry's (scoring.toml edited) is not a reason to upgrade: a reader
+    would need a write lock the other app processes prevent. The reader answers from the rows, exactly."""
+    path = tmp_path / "stale.duckdb"
+    con = metric_fixture.build(path, tmp_path)
+    # the summary an older configuration left: only the columns it had (here one)
+    con.execute("create or replace table event_days as select grid_id, cast(reported_at as date) as day, "
+                "count(*) as c_old from events group by all")
+    con.execute("insert or replace into store_meta values (?, '{\"c_old\": \"count(*)\"}')", [summaries.META_KEY])
+    con.close()
+    ro = store.connect(path, read_only=True)
+    try:
+        assert not store.needs_upgrade(ro) and summaries.is_stale(ro)
+        f = Filters(date(2025, 9, 1), date(2025, 9, 30))
+        counting = _Count(ro)
+        got = cm.compute_many(counting, _summarised(), f, ["street"])
+        sql = " ".join(counting.sql)
+        assert "c_old" in sql and "v_events_at" in sql           # the column it has; the rows for the others
+        monkeypatch.setattr(cm, "SUMMARIES", False)
+        _assert_equal(got, cm.compute_many(ro, _summarised(), f, ["street"]), "stale summary")
+    finally:
+        ro.close()
