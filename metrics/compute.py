@@ -67,16 +67,21 @@ def working_days(d_from: date, d_to: date) -> int:
     return int(np.busday_count(d_from, d_to + timedelta(days=1)))
 
 
-def _params(filters: Filters, cfg: Config) -> dict:
+def config_params(cfg: Config) -> dict:
+    """The bound parameters that come from data/scoring.toml, not from the period (the event summary binds these
+    into its columns: metrics/summaries.py)."""
     p = cfg.parameters
-    fields = [f for f in p.get("data_entry_fields", []) if f in GRID_COLUMNS]
+    return {"required_patrols": p.get("required_patrols_per_week", 3), "fresh_days": p.get("fresh_days", 90),
+            "registration_hours": int(p.get("registration_hours", 24))}
+
+
+def _params(filters: Filters, cfg: Config) -> dict:
+    fields = [f for f in cfg.parameters.get("data_entry_fields", []) if f in GRID_COLUMNS]
     return {
         **period_params(filters),
         "days": filters.days,
         "working_days": working_days(filters.date_from, filters.date_to),
-        "required_patrols": p.get("required_patrols_per_week", 3),
-        "fresh_days": p.get("fresh_days", 90),
-        "registration_hours": int(p.get("registration_hours", 24)),
+        **config_params(cfg),
         "n_fields": len(fields),
         "_fields": fields,
     }

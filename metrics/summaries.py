@@ -27,11 +27,6 @@ from .config import Config, load_config
 TABLE = "event_days"
 SOURCE = "event_days"          # the registry source reading it (v_event_days_at)
 META_KEY = "event_days_columns"
-# filters the summary cannot apply (its rows are not split by them) and keys it can group by
-UNSUPPORTED_FILTERS = ("categories", "sources", "tiers", "workers", "departments")
-KEYS = frozenset({"street", "community", "grid_id", "month", "week"})
-# configuration parameters an events measure may use (bound at build); any other $parameter depends on the period
-CONFIG_PARAMS = {"registration_hours": lambda cfg: int(cfg.parameters.get("registration_hours", 24))}
 
 # counts only: a sum of DOUBLEs summed again per day is not bit-for-bit the sum over the rows
 _ADDITIVE = re.compile(r"^count\((\*|[a-z_][a-z0-9_]*)\)(\s+filter\s*\(where\s.+\))?$", re.S)
@@ -44,11 +39,14 @@ def bind(expr: str, cfg: Config) -> str | None:
     text = " ".join(expr.split())
     if not _ADDITIVE.match(text):
         return None
+    from .compute import config_params
+
     names = set(_PARAM.findall(text))
-    if names - CONFIG_PARAMS.keys():
+    values = config_params(cfg)         # the configuration's parameters; any other depends on the period
+    if names - values.keys():
         return None
     for name in names:
-        text = re.sub(rf"\${name}\b", str(CONFIG_PARAMS[name](cfg)), text)
+        text = re.sub(rf"\${name}\b", str(values[name]), text)
     return text
 
 
@@ -110,9 +108,16 @@ def refresh_days(con, days: str, cfg: Config | None = None) -> None:
 
 def plan(con, filters, keys, cfg: Config) -> dict[str, str] | None:
     """{bound expression: column} usable for this computation, or None when the summary cannot answer it."""
+    from .filters import FILTER_COLUMNS
+    from .registry import SOURCES
+
     if getattr(con, "dialect", "duckdb") != "duckdb":              # another engine: its export has no summary
         return None
-    if any(getattr(filters, f) for f in UNSUPPORTED_FILTERS) or not set(keys) <= KEYS:
+    # what the summary's registry source can filter and group by (places, calendar): not category, source, tier …
+    src = SOURCES[SOURCE]
+    lost = SOURCES["events"].filters - src.filters
+    if any(getattr(filters, f) and column in lost for f, column in FILTER_COLUMNS.items()) \
+            or not set(keys) <= src.keys.keys():
         return None
     return stored(con) or None
 

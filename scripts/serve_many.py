@@ -56,6 +56,7 @@ http {{
     server {{
         listen {address}:{port};
         location / {{
+            # "gridgov" is the upstream block above (the local app processes), not a host name
             proxy_pass http://gridgov;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;

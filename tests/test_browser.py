@@ -111,13 +111,19 @@ class Server:
         return "\n".join(text[-lines:])
 
 
+def demo_store(tmp: Path) -> Path:
+    """A demo store ending yesterday, made by the CLI as a user would."""
+    db = tmp / "demo.duckdb"
+    subprocess.run([sys.executable, "cli.py", "demo", "--db", str(db), "--end", DEMO_END], cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+    return db
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A demo store and one `streamlit run app.py` on it, on a free port; the process group is killed at the end."""
     tmp = tmp_path_factory.mktemp("browser")
-    db = tmp / "demo.duckdb"
-    subprocess.run([sys.executable, "cli.py", "demo", "--db", str(db), "--end", DEMO_END], cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
+    db = demo_store(tmp)
     port = _free_port()
     log = tmp / "streamlit.log"
     with open(log, "wb") as out:

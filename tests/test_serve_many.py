@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -26,7 +25,7 @@ if serve_many.nginx_binary() is None:
         pytest.fail("nginx is missing and CI=true: scripts/setup.sh installs nginx-light", pytrace=False)
     pytest.skip("nginx not installed (apt-get install -y nginx-light)", allow_module_level=True)
 
-from tests.test_browser import CHROMIUM, DEMO_END, SHOTS, Visit, browser, password  # noqa: E402, F401
+from tests.test_browser import SHOTS, Visit, browser, demo_store, password  # noqa: E402, F401
 
 
 class _Many:
@@ -40,9 +39,7 @@ class _Many:
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("many")
-    db = tmp / "demo.duckdb"
-    subprocess.run([sys.executable, "cli.py", "demo", "--db", str(db), "--end", DEMO_END], cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
+    db = demo_store(tmp)
     port = serve_many.free_port()
     log = tmp / "apps.log"
     with open(log, "wb") as out:
