@@ -78,7 +78,13 @@ def run_ours(db: str, grids_csv: str, events_file: str) -> dict:
     res = ingest.ingest_files(con, "events", [events_file])[0]
     secs = time.perf_counter() - t0
     assert res.stored, res.errors.head()
-    return {"seconds": secs, "rows": res.rows_stored}
+    # what publishing the import adds (storefile.writing): the board inputs of the months it touched
+    from metrics import month_parts
+
+    t1 = time.perf_counter()
+    months = month_parts.refresh(con) or []
+    return {"seconds": secs, "rows": res.rows_stored, "refresh_seconds": time.perf_counter() - t1,
+            "refresh_months": len(months)}
 
 
 def run_pandas(db: str, grids_csv: str, events_file: str) -> dict:
@@ -171,13 +177,17 @@ def main() -> None:
               f"{r['peak_rss_mb']:>8.0f}")
     ratio = plain['seconds'] / ours['seconds']
     print(f"ratio pandas/ours (CSV): {ratio:.1f}x (target ≥ 10x: {'met' if ratio >= 10 else 'NOT met'})")
+    print(f"then, before the import is published: the board inputs of its {ours['refresh_months']} months "
+          f"(metrics/month_parts.py) {ours['refresh_seconds']:.2f} s; import + that: "
+          f"{plain['seconds'] / (ours['seconds'] + ours['refresh_seconds']):.1f}× pandas")
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import figures
 
     figures.record("import.ratio", f"import {ours['rows']:,} events from CSV (every rule checked, stored, summary "
                    f"kept) vs pandas read_csv + row checks + insert, same run", f"{ours['seconds']:.1f} s, peak "
                    f"{ours['peak_rss_mb']:.0f} MB vs {plain['seconds']:.1f} s, {plain['peak_rss_mb']:.0f} MB: "
-                   f"{ratio:.1f}×", "≥ 10× pandas", ratio >= 10)
+                   f"{ratio:.1f}× (then {ours['refresh_seconds']:.1f} s for the board inputs of "
+                   f"{ours['refresh_months']} months before publishing)", "≥ 10× pandas", ratio >= 10)
 
 
 if __name__ == "__main__":

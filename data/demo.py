@@ -1517,12 +1517,15 @@ def generate(con, seed: int = 42, events: int | None = None, end: date | None = 
         counts["events"] = con.sql("select count(*) from events").fetchall()[0][0]
         counts["patrols"] = con.sql("select count(*) from patrols").fetchall()[0][0]
         _log_import(con, import_id, seed, n_events, cal, counts)
-        from metrics import summaries
+        from metrics import month_parts, summaries
 
         summaries.rebuild(con)          # the per grid × day event counts (written directly, not through ingest)
+        month_parts.bump(con)           # every month changed
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    report(0.98, "各月评分数据")
+    month_parts.refresh(con)            # the board inputs of every month (metrics/month_parts.py)
     report(1.0, "完成")
     return counts

@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from metrics import month_parts
+
 from . import coords
 from .columns import KINDS, NOT_STORED, TYPE_EXPECTED, Col, Kind, normalise_header
 from .store import SQL_DIR
@@ -850,6 +852,7 @@ def _store_one(con, prep: Prepared, user: str) -> None:
         res.rows_inserted, res.rows_updated, res.rows_unchanged = counts
         res.rows_stored = res.rows_inserted + res.rows_updated
         _log_import(con, prep, res, import_id, user)
+        month_parts.bump(con)           # a grid's or worker's version reaches back: every month's board inputs
         return
     types = _table_types(con, kind.table)
     stored_cols = [c.name for c in kind.columns if c.name not in NOT_STORED]
@@ -867,6 +870,11 @@ def _store_one(con, prep: Prepared, user: str) -> None:
                     f"select distinct cast(cast(reported_at as timestamp) as date) as day from {source} "
                     f"union select distinct cast(t.reported_at as date) from {kind.table} t "
                     f"where exists (select 1 from {source} s where {join})")
+    # the months whose board inputs this import changes: its rows' and those of the rows it replaces
+    month = month_parts.month_of(kind.name)
+    touched = [r[0] for r in con.execute(
+        f"select {month} from {source} where {month} is not null union select {month} from {kind.table} t "
+        f"where exists (select 1 from {source} s where {join})").fetchall()] if month else []
     provided = set(prep.options.get("provided", stored_cols)) | set(kind.key)
     if res.rows_updated == 0 or all(c in provided for c in stored_cols):
         # whole rows: replace by key (the fast path for full exports and first imports)
@@ -890,6 +898,7 @@ def _store_one(con, prep: Prepared, user: str) -> None:
     res.rows_stored = con.execute(f"select count(*) from {source}").fetchall()[0][0]
     res.rows_inserted = res.rows_stored - res.rows_updated
     _log_import(con, prep, res, import_id, user)
+    month_parts.bump(con, touched)
 
 
 def _log_import(con, prep: Prepared, res: ImportResult, import_id: int, user: str) -> None:
@@ -1176,6 +1185,7 @@ def ingest_boundaries(con, path, coords_default: str = "wgs84", key: str | None 
                     "from _gg_bounds b join grids g using (grid_id)")
         con.unregister("_gg_bounds")
         store_versions(con, "grids", "_gg_bounds_t", {"grid_id", "boundary", "lon", "lat"}, import_id)
+        month_parts.bump(con)
         con.execute("drop table _gg_bounds_t")
         res.rows_stored = res.rows_updated = len(rows)
         con.execute("insert into import_log values (?, ?, ?, 'boundaries', ?, ?, 0, ?, 0, ?, ?, ?)",

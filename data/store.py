@@ -140,6 +140,14 @@ def _summary_stale(con) -> bool:
     return _has_table(con, summaries.TABLE) and summaries.is_stale(con)
 
 
+def _month_parts_stale(con) -> bool:
+    """The board inputs kept per month are not the store's (an import since, or a changed definition): like the
+    event summary, a read-write opening brings them up to date and a reader computes without them."""
+    from metrics import month_parts
+
+    return month_parts.stale(con)
+
+
 def backup_path(path: Path, old_version: int) -> Path:
     """Where the copy made before migrating goes: beside the store, named with the old version."""
     candidate = path.with_name(f"{path.name}.v{old_version}.bak")
@@ -160,7 +168,8 @@ def _migrate(con, path: Path | None) -> Path | None:
         con.execute("checkpoint")
         backup = backup_path(path, max(applied))
         shutil.copy2(path, backup)
-    if not pending and _stored_views_checksum(con) == views_checksum() and not _summary_stale(con):
+    if not pending and _stored_views_checksum(con) == views_checksum() and not _summary_stale(con) \
+            and not _month_parts_stale(con):
         return None
     con.execute("begin transaction")
     try:
@@ -182,6 +191,10 @@ def _migrate(con, path: Path | None) -> Path | None:
             from metrics import summaries
 
             summaries.rebuild(con)
+        if _month_parts_stale(con):
+            from metrics import month_parts
+
+            month_parts.refresh(con, transaction=False)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

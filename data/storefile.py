@@ -122,6 +122,10 @@ def writing(path: str | os.PathLike, wait_seconds: float = 0.0):
             con = store.connect(work)
             w = Writing(con, path, work)
             yield w
+            if w.keep:
+                from metrics import month_parts
+
+                month_parts.refresh(con)        # the board inputs of the months the import touched, before publishing
             con.execute("checkpoint")
             con.close()
             con = None

@@ -237,6 +237,19 @@ def _frame(df: pd.DataFrame, metric: Metric, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=[*keys, "metric", "value", "numerator", "denominator"])
 
 
+def frame_from(key: str, metric_id: str, units: list, values: list, numerators: list, denominators: list
+               ) -> pd.DataFrame:
+    """An indicator's frame (as _frame builds it) from stored columns; NULL values read back as None
+    (metrics/month_parts.py keeps computed frames this way)."""
+    value = np.array([np.nan if v is None else v for v in values], dtype=float)
+    out = value.astype(object)
+    out[np.isnan(value)] = None
+    data = {key: units, "metric": np.full(len(out), metric_id, dtype=object), "value": out,
+            "numerator": np.array([np.nan if v is None else v for v in numerators], dtype=float),
+            "denominator": np.array([np.nan if v is None else v for v in denominators], dtype=float)}
+    return pd.DataFrame(data, columns=[key, "metric", "value", "numerator", "denominator"])
+
+
 def compute(con, indicator, filters: Filters, group_by=(), cfg: Config | None = None) -> pd.DataFrame:
     """One row per group: the group keys, then metric, value, numerator, denominator.
 

@@ -7,12 +7,16 @@ a value, weights renormalised over them (INDICATORS.md). Weights and parameters 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from data.store import SQL_DIR
 
+from . import month_parts
 from .compute import Filters, compute_many
 from .config import Config, load_config
 from .filters import relation
@@ -78,9 +82,14 @@ def other_work(con, filters: Filters, level: str) -> dict:
     return {unit: (score, months) for unit, score, months in rows}
 
 
-def item_parts(con, filters: Filters, level: str = "street", cfg: Config | None = None) -> dict:
-    """{part id: DataFrame by unit} — the inputs of every item's formula (value, numerator, denominator)."""
+def item_parts(con, filters: Filters, level: str = "street", cfg: Config | None = None, cache: bool = True) -> dict:
+    """{part id: DataFrame by unit} — the inputs of every item's formula (value, numerator, denominator); a whole
+    month without filters is read from the rows kept after the last import (metrics/month_parts.py) when current."""
     cfg = cfg or load_config()
+    if cache:
+        hit = month_parts.lookup(con, [filters], level, cfg)
+        if hit:
+            return hit[0][1]
     return compute_many(con, PARTS, filters, [LEVEL_KEY[level]], cfg)
 
 
@@ -93,14 +102,35 @@ def _parts(con, filters: Filters, level: str, cfg: Config, parts) -> dict:
     return parts(filters, level) if callable(parts) else parts
 
 
-def scores(con, filters: Filters, level: str = "street", cfg: Config | None = None, parts=None) -> pd.DataFrame:
-    """One row per unit: the six item scores, the composite score (2 decimals) and the rank (ties share a rank)."""
+def _inputs(con, filters: Filters, level: str, cfg: Config, parts, stored=None):
+    """(units, parts, manual) of one period: `stored` (month_parts.lookup's answer, False when it had none) or the
+    rows kept after the last import, else computed. Given parts (a dict) are used as they are."""
+    if stored is None and not isinstance(parts, Mapping):
+        stored = month_parts.lookup(con, [filters], level, cfg).get(0)
+    if stored:
+        units, kept, manual = stored
+        return units, parts if isinstance(parts, Mapping) else kept, manual
+    return _units(con, filters, level), _parts(con, filters, level, cfg, parts), other_work(con, filters, level)
+
+
+def scores(con, filters: Filters, level: str = "street", cfg: Config | None = None, parts=None,
+           stored=None) -> pd.DataFrame:
+    """One row per unit: the six item scores, the composite score (2 decimals) and the rank (ties share a rank).
+    `stored`: see _inputs."""
     cfg = cfg or load_config()
+    return _frame(_ranked(_score_rows(con, filters, level, cfg, parts, stored)))
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["unit", *ITEM_IDS, "score"])
+    df["rank"] = pd.array([r["rank"] for r in rows], dtype="Int64")
+    return df
+
+
+def _score_rows(con, filters: Filters, level: str, cfg: Config, parts, stored=None) -> list[dict]:
     key = LEVEL_KEY[level]
-    units = _units(con, filters, level)
-    parts = _parts(con, filters, level, cfg, parts)
-    lookup = {p: dict(zip(df[key], df["value"])) for p, df in parts.items()}
-    manual = other_work(con, filters, level)
+    units, parts, manual = _inputs(con, filters, level, cfg, parts, stored)
+    lookup = getattr(parts, "by_unit", None) or {p: dict(zip(df[key], df["value"])) for p, df in parts.items()}
     rows = []
     for unit in units:
         row = {"unit": unit}
@@ -112,8 +142,7 @@ def scores(con, filters: Filters, level: str = "street", cfg: Config | None = No
                 row[item.id] = None if v is None else 100.0 * v
         row["score"] = composite(row, cfg.weights)
         rows.append(row)
-    df = pd.DataFrame(rows, columns=["unit", *ITEM_IDS, "score"])
-    return rank(df)
+    return rows
 
 
 def honour_lists(board: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -135,14 +164,39 @@ def composite(items: dict, weights: dict) -> float | None:
     return round(sum(w * v for w, v in have) / total, 2)
 
 
+def _order(units, scores) -> tuple[list[int], list]:
+    """(positions best first, rank of each position): highest score first, then by unit; equal scores share a
+    rank (1, 1, 3); units without a score come last (by unit) and have no rank."""
+    def score(v):
+        return None if v is None or pd.isna(v) else float(v)
+
+    def by_unit(i):                 # a missing unit (None or NaN) last
+        u = units[i]
+        missing = u is None or u != u
+        return missing, "" if missing else u
+
+    vals = [score(v) for v in scores]
+    scored = sorted((i for i, v in enumerate(vals) if v is not None), key=lambda i: (-vals[i], by_unit(i)))
+    rest = sorted((i for i, v in enumerate(vals) if v is None), key=by_unit)
+    ranks: list = [None] * len(vals)
+    for n, i in enumerate(scored):
+        prev = scored[n - 1] if n else None
+        ranks[i] = ranks[prev] if prev is not None and vals[prev] == vals[i] else n + 1
+    return scored + rest, ranks
+
+
+def _ranked(rows: list[dict]) -> list[dict]:
+    """The rows best first, each with its rank (_order)."""
+    order, ranks = _order([r["unit"] for r in rows], [r["score"] for r in rows])
+    return [{**rows[i], "rank": ranks[i]} for i in order]
+
+
 def rank(df: pd.DataFrame) -> pd.DataFrame:
-    """Highest score first; equal scores share a rank (1, 1, 3); units without a score have no rank."""
-    df = df.copy()
-    s = pd.to_numeric(df["score"], errors="coerce")
-    df["rank"] = s.rank(method="min", ascending=False).astype("Int64")
-    df["_s"] = s
-    df = df.sort_values(["_s", "unit"], ascending=[False, True], na_position="last").drop(columns="_s")
-    return df.reset_index(drop=True)
+    """Highest score first; equal scores share a rank (1, 1, 3); units without a score have no rank (_order)."""
+    order, ranks = _order(df["unit"].tolist(), pd.to_numeric(df["score"], errors="coerce").tolist())
+    out = df.iloc[order].reset_index(drop=True)
+    out["rank"] = pd.array([ranks[i] for i in order], dtype="Int64")
+    return out
 
 
 def reweight(board: pd.DataFrame, weights: dict) -> pd.DataFrame:
@@ -161,22 +215,30 @@ def scoreboard(con, filters: Filters, level: str = "street", cfg: Config | None 
     from . import periods
 
     cfg = cfg or load_config()
+    others = (("prev", filters.previous()), ("yoy", filters.year_ago()))
+    # the three periods' inputs from the rows kept after the last import, in one statement, where they answer
+    meta = None if isinstance(parts, Mapping) else month_parts.state(con, cfg)
+    stored = month_parts.lookup(con, [filters, *(o for _, o in others)], level, cfg, meta=meta) if meta else {}
+    miss = None if isinstance(parts, Mapping) else False       # False: looked up, not kept
     if first_data is ...:
-        first_data = periods.first_data(con)
-    board = scores(con, filters, level, cfg, parts)
-    for prefix, other in (("prev", filters.previous()), ("yoy", filters.year_ago())):
+        first_data = (date.fromisoformat(meta["first_data"]) if meta and meta.get("first_data")
+                      else periods.first_data(con))
+    rows = _ranked(_score_rows(con, filters, level, cfg, parts, stored.get(0, miss)))
+    board = _frame(rows)
+    for n, (prefix, other) in enumerate(others, start=1):
+        then = {}
         if periods.comparable((other.date_from, other.date_to), first_data):
-            then = scores(con, other, level, cfg, parts)[["unit", "score", "rank"]]
-        else:
-            then = pd.DataFrame({"unit": pd.Series([], dtype=object), "score": pd.Series([], dtype=float),
-                                 "rank": pd.Series([], dtype="Int64")})
-        board = board.merge(then.rename(columns={"score": f"{prefix}_score", "rank": f"{prefix}_rank"}),
-                            on="unit", how="left")
+            then = {r["unit"]: r for r in _ranked(_score_rows(con, other, level, cfg, parts, stored.get(n, miss)))}
+        was = [then.get(r["unit"]) for r in rows]
+        before = [None if w is None or w["score"] is None or pd.isna(w["score"]) else w["score"] for w in was]
+        rank_before = [None if w is None else w["rank"] for w in was]
+        board[f"{prefix}_score"] = np.array([np.nan if b is None else b for b in before], dtype=float)
+        board[f"{prefix}_rank"] = pd.array(rank_before, dtype="Int64")
         change = "score_change" if prefix == "prev" else "yoy_score_change"
-        board[change] = [None if a is None or b is None or pd.isna(a) or pd.isna(b) else round(a - b, 2)
-                         for a, b in zip(board["score"], board[f"{prefix}_score"])]
-        board[change.replace("score", "rank")] = [None if pd.isna(a) or pd.isna(b) else int(b) - int(a)  # + moved up
-                                                  for a, b in zip(board["rank"], board[f"{prefix}_rank"])]
+        board[change] = [None if r["score"] is None or pd.isna(r["score"]) or b is None else round(r["score"] - b, 2)
+                         for r, b in zip(rows, before)]
+        board[change.replace("score", "rank")] = [None if r["rank"] is None or b is None else b - r["rank"]  # + moved up
+                                                  for r, b in zip(rows, rank_before)]
     return board
 
 

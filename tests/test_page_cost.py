@@ -42,14 +42,41 @@ def calls(monkeypatch):
     st.cache_data.clear()
 
 
+@pytest.fixture(params=[False, True], ids=["computed", "kept"])
+def kept(request, monkeypatch):
+    """Whether whole months are read from the inputs kept after the import (metrics/month_parts.py, the demo
+    store has them) or computed (as a store between an import and its refresh, or another configuration)."""
+    if not request.param:
+        from metrics import month_parts
+
+        monkeypatch.setattr(month_parts, "state", lambda *a, **k: None)
+    return request.param
+
+
 def _parts_jobs(seen: Counter) -> Counter:
     return Counter({k: n for k, n in seen.items() if k[0] == tuple(score.PARTS)})
 
 
-def test_a_ranking_visit_scores_each_period_once(app, calls):
+def test_a_ranking_visit_scores_each_period_once(app, calls, kept):
     at = app("app_pages/scoreboard.py")
     assert not at.exception
     jobs = _parts_jobs(calls)
+    if kept:        # 上月, 较上期 and 同比 are whole months of the district: read, never computed
+        assert not jobs, jobs
+        at.run()
+        assert not _parts_jobs(calls)
+    else:
+        _computed_once(at, jobs, calls)
+    # opening the community tab computes the community board of one street (a street's filter: not kept), once
+    at.session_state["sb_tab"] = "社区排名"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    comm = {k: n for k, n in _parts_jobs(calls).items() if k[2] == ("community",)}
+    assert comm and all(n == 1 for n in comm.values()), comm
+    assert any("社区" in list(d.value.columns)[1] for d in at.dataframe), "no community ranking shown"
+
+
+def _computed_once(at, jobs, calls):
     assert jobs, "the page computed no item parts"
     twice = {(k[1].date_from, k[1].date_to, k[2]): n for k, n in jobs.items() if n > 1}
     assert not twice, f"item parts computed more than once for a period: {twice}"
@@ -64,14 +91,6 @@ def test_a_ranking_visit_scores_each_period_once(app, calls):
     before = sum(calls.values())
     at.run()
     assert sum(calls.values()) == before
-
-    # opening the community tab computes the community board of one street, once
-    at.session_state["sb_tab"] = "社区排名"
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    comm = {k: n for k, n in _parts_jobs(calls).items() if k[2] == ("community",)}
-    assert comm and all(n == 1 for n in comm.values()), comm
-    assert any("社区" in list(d.value.columns)[1] for d in at.dataframe), "no community ranking shown"
 
 
 def test_reweighting_the_board_equals_scoring_again(demo_db):
@@ -117,16 +136,20 @@ def test_explanation_read_off_the_board_equals_a_fresh_one(demo_db):
         con.close()
 
 
-def test_warming_leaves_nothing_for_the_first_visit(app, calls, demo_db, monkeypatch):
+def test_warming_leaves_nothing_for_the_first_visit(app, calls, demo_db, monkeypatch, kept):
     """ui/warm.warm_once (the background thread's work after an import) computes what the first unscoped visit of
-    the ranking needs: that visit then computes no six-item parts at all, for any period."""
+    the ranking needs: that visit then computes no six-item parts at all, for any period. With the month inputs
+    kept after the import there is nothing of the six items left to compute, warm or not."""
     from ui import warm
 
     monkeypatch.setenv("GRIDGOV_DB", str(demo_db))
     warm.warm_once()
     warmed = _parts_jobs(calls)
     f = Filters(*LAST_MONTH)
-    assert warmed[(tuple(score.PARTS), f, ("street",))] == 1 and len(warmed) == 13, warmed   # month, 较上期, 同比, 12 months
+    if kept:
+        assert not warmed, warmed
+    else:       # month, 较上期, 同比, 12 months
+        assert warmed[(tuple(score.PARTS), f, ("street",))] == 1 and len(warmed) == 13, warmed
     at = app("app_pages/scoreboard.py")
     assert not at.exception
     assert _parts_jobs(calls) == warmed                     # the visit computed no period's parts

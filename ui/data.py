@@ -102,10 +102,20 @@ def compared_totals(ids, filters: Filters) -> tuple[dict, dict]:
 
 
 def item_parts(filters: Filters, level: str = "street") -> dict:
-    """The six items' inputs by unit for one period (score.item_parts), through the same cache entry as
-    metrics(score.PARTS, filters, [unit key]): computed once per period and store version for every page, user and
-    use — the board, its 较上期/同比 columns, the rank history's months, the explanation and the fairness columns."""
-    return _metrics(tuple(score.PARTS), filters, (score.LEVEL_KEY[level],))
+    """The six items' inputs by unit for one period (score.item_parts): a whole month read from the rows kept after
+    the last import (metrics/month_parts.py) when they are current, else through the same cache entry as
+    metrics(score.PARTS, filters, [unit key]) — computed once per period and store version for every page, user and
+    use: the board, its 较上期/同比 columns, the rank history's months, the explanation and the fairness columns."""
+    kept = _kept_parts(filters, level)
+    return kept if kept is not None else _metrics(tuple(score.PARTS), filters, (score.LEVEL_KEY[level],))
+
+
+@cached(128)
+def _kept_parts(filters: Filters, level: str):
+    from metrics import month_parts
+
+    hit = month_parts.lookup(cursor(), [filters], level, load_config())
+    return hit[0][1] if hit else None
 
 
 @cached(128)

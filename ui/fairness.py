@@ -25,7 +25,7 @@ def annotate(board: pd.DataFrame, f: Filters, level: str = "street", quality: bo
         return board
     iv = fairdata.intervals(f, level)
     board = board.merge(iv, on="unit", how="left")
-    parts = data.metrics(PARTS, f, [LEVEL_KEY[level]])
+    parts = data.item_parts(f, level)       # the board's own inputs (no relief: nothing to suppress)
     small = fn.small_samples(parts, LEVEL_KEY[level], load_config())
     board["small"] = [small.get(u, []) for u in board["unit"]]
     if quality:
