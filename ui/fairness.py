@@ -12,7 +12,7 @@ from metrics.compute import Filters
 from metrics.config import load_config
 from metrics.quality import SIGNALS_LIST
 from metrics.registry import METRICS
-from metrics.score import LEVEL_KEY, PARTS
+from metrics.score import LEVEL_KEY
 
 from . import data, fairdata
 from . import format as fmt
