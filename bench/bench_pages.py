@@ -71,6 +71,16 @@ def _store(out: Path, events: int, end: date) -> Path:
         demo.generate(con, seed=15, events=events, end=end)
         con.close()
         print(f"generated {db.name} in {time.perf_counter() - t:.1f} s")
+    # a store made by an older release may lack the month inputs kept after imports: a read-write opening (as an
+    # import's publishing or `cli.py migrate` does) brings them up to date
+    from metrics import month_parts
+
+    con = store.connect(db)
+    t = time.perf_counter()
+    months = month_parts.refresh(con)
+    con.close()
+    if months:
+        print(f"board inputs of {len(months)} months kept (metrics/month_parts.py) in {time.perf_counter() - t:.1f} s")
     return db
 
 

@@ -116,14 +116,23 @@ def test_bootstrap_is_seeded_and_uses_the_score_code(fcon):
     assert not a["score"].equals(c["score"])
 
 
-def test_one_replicate_equal_to_the_data_scores_the_same(fcon, monkeypatch):
-    # a resample that draws every record once must give the observed scores exactly
+@pytest.mark.parametrize("events_as", ["counts", "records"])
+def test_one_replicate_equal_to_the_data_scores_the_same(fcon, monkeypatch, events_as):
+    # a resample that draws every record once must give the observed scores exactly — events drawn as counts of
+    # each kind (the default) or as records (when a score's events measure is not a count)
+    if events_as == "records":
+        monkeypatch.setattr(intervals, "_event_kinds", lambda *a, **k: None)
     def identity(codes, replicates, rng):
         import numpy as np
         n = len(codes)
         return np.tile(np.arange(n), replicates), np.repeat(np.arange(replicates), n)
 
+    def every_event_once(freq, replicates, rng):          # events are drawn as counts of each kind of event
+        import numpy as np
+        return np.tile(freq, (replicates, 1))
+
     monkeypatch.setattr(intervals, "_draw", identity)
+    monkeypatch.setattr(intervals, "_draw_counts", every_event_once)
     reps = intervals.replicate_ranks(fcon, SEPT, replicates=2)
     observed = score.scores(fcon, SEPT).set_index("unit")["score"]
     for _, r in reps.iterrows():
