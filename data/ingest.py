@@ -870,11 +870,18 @@ def _store_one(con, prep: Prepared, user: str) -> None:
                     f"select distinct cast(cast(reported_at as timestamp) as date) as day from {source} "
                     f"union select distinct cast(t.reported_at as date) from {kind.table} t "
                     f"where exists (select 1 from {source} s where {join})")
-    # the months whose board inputs this import changes: its rows' and those of the rows it replaces
+    # the months whose board inputs this import changes: its rows' and those of the rows it replaces (for events,
+    # the months of the days just listed)
     month = month_parts.month_of(kind.name)
-    touched = [r[0] for r in con.execute(
-        f"select {month} from {source} where {month} is not null union select {month} from {kind.table} t "
-        f"where exists (select 1 from {source} s where {join})").fetchall()] if month else []
+    if kind.name == "events":
+        touched = [r[0] for r in con.execute("select distinct strftime(day, '%Y-%m') from _gg_event_days "
+                                             "where day is not null").fetchall()]
+    elif month:
+        touched = [r[0] for r in con.execute(
+            f"select {month} from {source} where {month} is not null union select {month} from {kind.table} t "
+            f"where exists (select 1 from {source} s where {join})").fetchall()]
+    else:
+        touched = []
     provided = set(prep.options.get("provided", stored_cols)) | set(kind.key)
     if res.rows_updated == 0 or all(c in provided for c in stored_cols):
         # whole rows: replace by key (the fast path for full exports and first imports)
