@@ -19,6 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import figures  # noqa: E402
 
 
 def main() -> None:
@@ -41,6 +44,7 @@ def main() -> None:
     last = end.replace(day=1) - timedelta(days=1)
     month = Filters(last.replace(day=1), last)
     print(f"rank intervals, {month.date_from} … {month.date_to}, {intervals.settings(score.load_config())[0]} replicates")
+    budget = {"street": 2.0, "community": 5.0}
     for level in ("street", "community"):
         runs, cpu = [], []
         for _ in range(args.repeat):
@@ -51,6 +55,23 @@ def main() -> None:
         # CPU time counts every DuckDB thread: on a shared machine wall time inflates, CPU time much less
         print(f"  {level:9} {len(iv):3} units: median {statistics.median(runs):.2f} s wall, "
               f"{statistics.median(cpu):.2f} s CPU (wall runs: " + ", ".join(f"{r:.2f}" for r in runs) + ")")
+        figures.record(f"fair.intervals.{level}", f"rank intervals (500 bootstrap replicates), last month, demo store, "
+                       f"{len(iv)} {level} units (`metrics/intervals.py`)", f"{statistics.median(runs):.2f} s wall, "
+                       f"{statistics.median(cpu):.2f} s CPU", f"≤ {budget[level]:g} s",
+                       statistics.median(runs) <= budget[level])
+    big = ROOT / "bench" / "out" / "pages_1000000_20261031.duckdb"      # bench_pages.py's store, when made
+    if big.exists():
+        b = store.connect(big, read_only=True)
+        out = []
+        for name, f in (("上月", Filters(date(2026, 10, 1), date(2026, 10, 31))),
+                        ("本年", Filters(date(2026, 1, 1), date(2026, 10, 31)))):
+            t0, c0 = time.perf_counter(), time.process_time()
+            intervals.rank_intervals(b, f, "street")
+            out.append(f"{name} {time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU")
+        b.close()
+        print("  1,000,000 events, streets: " + "; ".join(out))
+        figures.record("fair.intervals.1000000", "rank intervals of the streets, 1,000,000 events (each unit's events "
+                       "drawn as counts of their kinds)", "; ".join(out), "")
 
     sys.path.insert(0, str(ROOT / "tests"))
     planted = demo.planted(con)
