@@ -117,10 +117,8 @@ with right:
         st.plotly_chart(fig, key="compare")
 
 st.subheader(f"逐级钻取：各{labels.LEVEL[level]}")
-frames = data.metrics(COMPARE, f, [key])
-# every indicator's value by unit side by side: one outer join on the units (sorted, as a chain of merges gave)
-table = pd.concat([frames[mid].set_index(key)["value"].rename(mid) for mid in COMPARE], axis=1,
-                  join="outer").sort_index().rename_axis(key).reset_index()
+# every indicator's value by unit side by side (one outer join on the units, sorted)
+table = data.value_table(COMPARE, f, key)
 if table.empty:
     ui.empty("没有可比较的单位。")
 else:

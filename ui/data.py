@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 
 import pandas as pd
 import streamlit as st
@@ -18,12 +19,22 @@ from .conn import cursor, version
 TTL = 600
 
 
+_config_hash: dict = {}
+
+
 def config_version() -> str:
-    """The scoring configuration's content hash: part of every cache key."""
+    """The scoring configuration's content hash: part of every cache key. Read again only when the file's stat
+    changes (every cached read of a rerun asks; hashing the file each time was a tenth of a warm rerun)."""
+    path = config_path()
     try:
-        return hashlib.sha256(config_path().read_bytes()).hexdigest()
+        s = os.stat(path)
     except FileNotFoundError:
         return ""
+    key = (str(path), s.st_ino, s.st_mtime_ns, s.st_size)
+    if key not in _config_hash:
+        _config_hash.clear()
+        _config_hash[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _config_hash[key]
 
 
 def cached(max_entries: int = 128):
@@ -64,6 +75,20 @@ def metrics(ids, filters: Filters, group_by=()) -> dict:
     """Several indicators, small relief counts suppressed for the signed-in role (metrics/privacy.py)."""
     frames = _metrics(tuple(ids), filters, tuple(group_by))
     return privacy.suppress_small(cursor(), frames, filters, group_by, _personal_mode())
+
+
+def value_table(ids, filters: Filters, key: str) -> pd.DataFrame:
+    """Each indicator's value by unit side by side (one outer join on the units, sorted), small relief counts
+    suppressed for the role: the cockpit's drill table, kept as one small frame (a rerun reads it instead of the
+    indicators' frames and joining them again)."""
+    return _value_table(tuple(ids), filters, key, _personal_mode())
+
+
+@cached(64)
+def _value_table(ids: tuple, filters: Filters, key: str, mode: str) -> pd.DataFrame:
+    frames = privacy.suppress_small(cursor(), _metrics(ids, filters, (key,)), filters, (key,), mode)
+    return pd.concat([frames[i].set_index(key)["value"].rename(i) for i in ids], axis=1,
+                     join="outer").sort_index().rename_axis(key).reset_index()
 
 
 def totals(ids, filters: Filters) -> dict:
@@ -115,7 +140,8 @@ def _kept_parts(filters: Filters, level: str):
     from metrics import month_parts
 
     hit = month_parts.lookup(cursor(), [filters], level, load_config())
-    return hit[0][1] if hit else None
+    # the frames themselves are cached (a lazily built mapping would rebuild them on every rerun's read)
+    return dict(hit[0][1].items()) if hit else None
 
 
 @cached(128)
