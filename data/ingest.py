@@ -407,10 +407,30 @@ def _q(name: str) -> str:
 TEXT_TYPES = ("text", "geometry", "track")
 
 
-def _raw(col: Col) -> str:
-    """The staged column holding a cell as the file had it (trimmed). Text needs no parsing, so its raw and
-    parsed values are one column; every other type keeps the raw text beside the parsed value for messages."""
-    return _q(col.name if col.type in TEXT_TYPES else "r_" + col.name)
+def _raw(col: Col, slim: bool = False, alias: str = "") -> str:
+    """The staged cell as the file had it (trimmed). Text needs no parsing, so its raw and parsed values are one
+    column; every other type keeps the raw text beside the parsed value for messages — all of it (exact staging),
+    or only where the cell did not parse (slim staging: elsewhere the parsed value written back as text stands in;
+    a file with any problem is staged again exactly before a message is shown, see prepare)."""
+    a = alias + "." if alias else ""
+    if col.type in TEXT_TYPES:
+        return a + _q(col.name)
+    if slim:
+        return f"coalesce({a}{_q('r_' + col.name)}, cast({a}{_q(col.name)} as varchar))"
+    return a + _q("r_" + col.name)
+
+
+def _present(col: Col, slim: bool = False) -> str:
+    """SQL: the cell is not empty (in either staging)."""
+    if col.type in TEXT_TYPES or not slim:
+        return f"{_raw(col)} is not null"
+    return f"({_q('r_' + col.name)} is not null or {_q(col.name)} is not null)"
+
+
+def _unparsed(col: Col, slim: bool = False) -> str:
+    """SQL: the cell is not empty yet did not parse as its type."""
+    r = _q("r_" + col.name)
+    return f"{r} is not null" if slim else f"{r} is not null and {_q(col.name)} is null"
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -500,9 +520,10 @@ def _macros(con) -> None:
 
 def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_default: str = "wgs84",
             progress: Progress = None, sheet=None, slot: int = 0, display_name: str | None = None,
-            number_records: bool = False, allow_move: bool = False) -> Prepared:
+            number_records: bool = False, allow_move: bool = False, exact: bool = False) -> Prepared:
     """Read and validate one file into temp tables; store nothing. allow_move: grids may change street without
-    saying 调整 in 调整类型."""
+    saying 调整 in 调整类型. A CSV is staged slim first (raw text kept only for cells that did not parse, see _raw);
+    a file with any problem is staged again exactly (exact=True), so every message quotes the cell as written."""
     kind = KINDS[kind_name]
     mapping = mapping or Mapping()
     path = Path(path)
@@ -512,6 +533,8 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
     _macros(con)
     src, typed = f"_gg_src{slot}", f"_gg_typed{slot}"
     is_excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+    is_csv = not is_excel and path.suffix.lower() != ".parquet"
+    slim = is_csv and not exact
     matched: dict = {}
 
     def stage(relation: str, params: dict) -> None:
@@ -543,31 +566,54 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
         row = (f"cast({_q(ROW_COLUMN)} as bigint)" if numbered else None if from_reader
                else "cast(rowid + 2 as bigint)")
         selects = [f"{row} as _row"] if row else []
+        outer = _Sql("o")       # parameters of the parsing projection
+        parsed = ["_row"] if row else []
+        lazy = set()
         for col in kind.columns:
-            if col.name in shown:
-                raw = f"nullif(trim(cast({_q(shown[col.name])} as varchar)), '')"
-            else:
-                raw = "cast(null as varchar)"
+            cell = f"cast({_q(shown[col.name])} as varchar)" if col.name in shown else None
+            default = mapping.defaults.get(col.name, col.default)
+            if col.name == "coord_system":
+                default = mapping.defaults.get(col.name, coords_default)
+            number = col.type in ("int", "float")
+            if slim and cell and col.type not in TEXT_TYPES and col.name not in mapping.values and default is None:
+                # Trimming every cell is a third of the reading: a cell is parsed as it stands and trimmed only
+                # when that fails (whitespace around a date, a number, a word), its text kept only then.
+                u = _q("u_" + col.name)
+                selects.append(f"nullif({cell}, '') as {u}")
+                trimmed = f"nullif(trim({u}), '')"
+                first = _parse_expr(outer, col, f"gg_number_text({u})" if number else u, is_excel)
+                again = _parse_expr(outer, col, f"gg_number_text({trimmed})" if number else trimmed, is_excel)
+                parsed += [f"coalesce({first}, {again}) as {_q(col.name)}", u]
+                lazy.add(col.name)
+                continue
+            raw = f"nullif(trim({cell}), '')" if cell else "cast(null as varchar)"
             if col.name in mapping.values:
                 vals = mapping.values[col.name]
                 fallback = sql.p(vals["_default"]) if "_default" in vals else raw
                 keys = {k: v for k, v in vals.items() if k != "_default"}
                 raw = (f"case when {raw} is null then null else coalesce({_enum_lookup(sql, raw, keys)}, {fallback}) "
                        "end")
-            default = mapping.defaults.get(col.name, col.default)
-            if col.name == "coord_system":
-                default = mapping.defaults.get(col.name, coords_default)
             if default is not None:
                 raw = f"coalesce({raw}, {sql.p(str(default))})"
-            selects.append(f"{raw} as {_q('r_' + col.name)}")
-            if col.type in ("int", "float"):          # cleaned once here, parsed in the outer projection
+            r = _q("r_" + col.name)
+            selects.append(f"{raw} as {r}")
+            if number:          # cleaned once here, parsed in the outer projection
                 selects.append(f"gg_number_text({raw}) as {_q('n_' + col.name)}")
+            if col.type not in TEXT_TYPES:
+                parsed.append(r)
+            parsed.append(f"{_parse_expr(outer, col, _q('n_' + col.name) if number else r, is_excel)} "
+                          f"as {_q(col.name)}")
         # parse in an outer projection so each raw expression is computed once
-        outer = _Sql("o")
-        parsed = ((["_row"] if row else []) + [_q("r_" + c.name) for c in kind.columns if c.type not in TEXT_TYPES]
-                  + [f"{_parse_expr(outer, c, _q(('n_' if c.type in ('int', 'float') else 'r_') + c.name), is_excel)}"
-                     f" as {_q(c.name)}" for c in kind.columns])
         select = f"select {', '.join(parsed)} from (select {', '.join(selects)} from {relation})"
+        if slim:
+            # the raw text of a cell only where it did not parse (a column of NULLs on a clean file: cheap to keep)
+            def kept(c: Col) -> str:
+                if c.type in TEXT_TYPES:
+                    return _q(c.name)
+                text = f"nullif(trim({_q('u_' + c.name)}), '')" if c.name in lazy else _q("r_" + c.name)
+                return f"case when {_q(c.name)} is null then {text} end as {_q('r_' + c.name)}, {_q(c.name)}"
+
+            select = f"select {'_row, ' if row else ''}{', '.join(kept(c) for c in kind.columns)} from ({select})"
         bound = {**params, **outer.params, **sql.params}
         if row is None and not keeps_order(con, select, bound):
             # the projection would not keep the file's order (a value list the optimiser made a join of): the cells
@@ -588,7 +634,7 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
     result.rows_in_file = con.execute(f"select count(*) from {typed}_t").fetchall()[0][0]
     _progress(progress, 0.25, f"校验 {shown_name}（{result.rows_in_file} 行）")
 
-    errors = _rule_errors(con, kind, typed, mapping, shown, allow_move)
+    errors = _rule_errors(con, kind, typed, mapping, shown, allow_move, slim)
     errors = pd.concat([errors, _python_checks(con, kind, typed, coords_default, mapping.bbox)], ignore_index=True)
     errors.insert(0, "file", shown_name)
     errors["column"] = [shown.get(c, _label(kind, c)) for c in errors["column"]]
@@ -600,14 +646,16 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
     prep = Prepared(kind, path, result, typed, invalid,
                     {"mapping": mapping.name, "coords": coords_default, "source_columns": chosen,
                      "provided": sorted(set(chosen.values()) | set(mapping.defaults)),
-                     "one_pass": matched.get("one_pass", False)})
-    if invalid and not number_records and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".parquet"):
-        # Row numbers only matter when something is reported; DuckDB skips blank lines, so a CSV that has them
-        # is read again with the records numbered as Excel shows them (a scan not worth paying on clean files).
-        if _has_blank_lines(path):
+                     "one_pass": matched.get("one_pass", False), "slim": slim})
+    if invalid and is_csv:
+        # Row numbers and raw text only matter when something is reported: the file is staged again exactly, and
+        # since DuckDB skips blank lines, a CSV that has them with the records numbered as Excel shows them (scans
+        # not worth paying on clean files).
+        renumber = not number_records and _has_blank_lines(path)
+        if slim or renumber:
             drop_staged(con, typed)
             return prepare(con, kind_name, path, mapping, coords_default, progress, sheet, slot, display_name,
-                           number_records=True, allow_move=allow_move)
+                           number_records=number_records or renumber, allow_move=allow_move, exact=True)
     _progress(progress, 0.6, f"{shown_name}：{len(errors)} 处问题")
     return prep
 
@@ -619,22 +667,25 @@ def _label(kind: Kind, name: str) -> str:
         return name
 
 
-def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, allow_move: bool = False) -> pd.DataFrame:
-    """Every row-level rule as one SELECT; their union lists every problem with row, column, value, message."""
+def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, allow_move: bool = False,
+                 slim: bool = False) -> pd.DataFrame:
+    """Every row-level rule as one SELECT; their union lists every problem with row, column, value, message.
+    (slim: the staging kept raw text only where a cell did not parse — the rows found are the same, the values
+    may be the parsed ones written back; prepare stages such a file again exactly.)"""
     sql = _Sql()
     parts = []
 
     def rule(column: str, condition: str, message_expr: str, value_expr: str | None = None):
-        value_expr = value_expr or _raw(kind.col(column))
+        value_expr = value_expr or _raw(kind.col(column), slim)
         parts.append(f"select _row, {sql.p(column)} as column, cast({value_expr} as varchar) as value, "
                      f"{message_expr} as message from {typed} where {condition}")
 
     for col in kind.columns:
-        r, v = _raw(col), _q(col.name)
+        r, v = _raw(col, slim), _q(col.name)
         if col.required:
-            rule(col.name, f"{r} is null", sql.p(f"必填项「{col.label}」为空"))
-        if col.type not in ("text", "geometry", "track"):
-            rule(col.name, f"{r} is not null and {v} is null", sql.p(_expected(col)))
+            rule(col.name, f"not {_present(col, slim)}", sql.p(f"必填项「{col.label}」为空"))
+        if col.type not in TEXT_TYPES:
+            rule(col.name, _unparsed(col, slim), sql.p(_expected(col)))
         if col.min is not None:
             rule(col.name, f"{v} < {sql.p(col.min)}", sql.p(_expected(col)))
         if col.max is not None:
@@ -669,10 +720,12 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
     if kind.has_coords:
         (lon0, lon1), (lat0, lat1) = mapping.bbox["lon"], mapping.bbox["lat"]
         box = f"经度 {lon0:g}–{lon1:g}、纬度 {lat0:g}–{lat1:g}"
-        rule("lon", "(r_lon is null) <> (r_lat is null)", sql.p("经度和纬度须同时填写"), "coalesce(r_lon, r_lat)")
+        lon, lat = kind.col("lon"), kind.col("lat")
+        rule("lon", f"({_present(lon, slim)}) <> ({_present(lat, slim)})", sql.p("经度和纬度须同时填写"),
+             f"coalesce({_raw(lon, slim)}, {_raw(lat, slim)})")
         rule("lon", f"lon is not null and lat is not null and not (lon between {sql.p(lon0)} and {sql.p(lon1)} "
                     f"and lat between {sql.p(lat0)} and {sql.p(lat1)})",
-             sql.p(f"坐标超出范围（应在{box}内）"), "r_lon || ', ' || r_lat")
+             sql.p(f"坐标超出范围（应在{box}内）"), f"{_raw(lon, slim)} || ', ' || {_raw(lat, slim)}")
 
     if kind.grid_ref:
         g = _q(kind.grid_ref)
@@ -710,11 +763,13 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
     keys = ", ".join(_q(k) for k in kind.key)
     not_null = " and ".join(f"{_q(k)} is not null" for k in kind.key)
     key_label = "、".join(_label(kind, k) for k in kind.key)
+    # (the repeated keys found by a hash aggregate first: a window over every row costs half of all the rules)
+    repeated = f"select {keys} from {typed} where {not_null} group by {keys} having count(*) > 1"
     parts.append(
-        f"select _row, {sql.p(kind.key[0])} as column, cast({_raw(kind.col(kind.key[0]))} as varchar) as value, "
+        f"select _row, {sql.p(kind.key[0])} as column, cast({_raw(kind.col(kind.key[0]), slim)} as varchar) as value, "
         f"{sql.p(key_label + ' 与第 ')} || first_row || {sql.p(' 行重复')} as message from ("
-        f"select _row, {_raw(kind.col(kind.key[0]))}, min(_row) over (partition by {keys}) as first_row "
-        f"from {typed} where {not_null}) where _row > first_row")
+        f"select *, min(_row) over (partition by {keys}) as first_row "
+        f"from {typed} semi join ({repeated}) using ({keys})) where _row > first_row")
 
     df = con.execute(" union all ".join(parts), sql.params).df()
     return df.rename(columns={"_row": "row"}).astype({"row": "int64"})
@@ -905,7 +960,7 @@ def _store_one(con, prep: Prepared, user: str) -> None:
         con.register("_gg_bad", bad)
         con.execute(f"create or replace temp table {table}_ok as select * from {table} "
                     f"where _row not in (select _row from _gg_bad)")
-        raw_cols = ", ".join(f"{_q(c.label)} := {_raw(c)}" for c in kind.columns)
+        raw_cols = ", ".join(f"{_q(c.label)} := {_raw(c, prep.options.get('slim', False))}" for c in kind.columns)
         refused = res.errors.rename(columns={"row": "_row"})[["_row", "column", "value", "message"]]
         con.register("_gg_refused", refused)
         con.execute(f"insert into import_refused select ?, e._row, e.column, e.value, e.message, "
@@ -1109,7 +1164,7 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
     if coords_default not in coords.SYSTEMS:
         raise ValueError(f"unknown coordinate system {coords_default!r}")
     mapping = Mapping.load(mapping_path)
-    prepared, results = [], []
+    prepared, results, slots = [], [], []
     for n, path in enumerate(paths):
         name = display_names[n] if display_names else None
         try:
@@ -1125,7 +1180,19 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
             continue
         prepared.append(prep)
         results.append(prep.result)
+        slots.append((n, name))
     _cross_file_duplicates(con, prepared)
+    for j, prep in enumerate(prepared):
+        if prep.invalid_rows and prep.options.get("slim"):
+            # rows refused only for a key another file of this import has: the file is staged again exactly, so
+            # the report and import_refused quote its cells as written (and number its rows as Excel does)
+            n, name = slots[j]
+            drop_staged(con, prep.table)
+            fresh = prepare(con, kind, prep.path, mapping, coords_default, progress, slot=n, display_name=name,
+                            allow_move=allow_move, exact=True, number_records=_has_blank_lines(prep.path))
+            results[next(i for i, r in enumerate(results) if r is prep.result)] = fresh.result
+            prepared[j] = fresh
+            _cross_file_duplicates(con, prepared, only=j)
     if len(prepared) < len(results) or dry_run:   # a file refused as a whole: store nothing at all
         for p in prepared:
             drop_staged(con, p.table)
@@ -1138,17 +1205,20 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
     return results
 
 
-def _cross_file_duplicates(con, prepared: list[Prepared]) -> None:
+def _cross_file_duplicates(con, prepared: list[Prepared], only: int | None = None) -> None:
     """The same key in two files of one import: the later file's row would silently overwrite the earlier one.
-    Each such row of the later file is refused, naming the other file and its row."""
+    Each such row of the later file is refused, naming the other file and its row. (only: that file alone.)"""
     for j, later in enumerate(prepared):
+        if only is not None and j != only:
+            continue
         kind = later.kind
         join = " and ".join(f"a.{_q(k)} = b.{_q(k)}" for k in kind.key)
         key_label = "、".join(_label(kind, k) for k in kind.key)
         found = []
         for earlier in prepared[:j]:
             rows = con.execute(
-                f"select b._row, cast(b.{_raw(kind.col(kind.key[0]))} as varchar), min(a._row) "
+                f"select b._row, cast({_raw(kind.col(kind.key[0]), later.options.get('slim', False), 'b')} "
+                f"as varchar), min(a._row) "
                 f"from {earlier.table} a join {later.table} b on {join} group by all order by 1").fetchall()
             found += [{"file": later.result.file, "row": row, "column": _label(kind, kind.key[0]), "value": value,
                        "message": f"{key_label} 与同一次导入的文件 {earlier.result.file} 第 {first} 行重复"}

@@ -1,0 +1,89 @@
+"""A clean CSV is staged slim (issue 15, import ≥ 10× pandas): each cell is parsed as it stands and trimmed only when
+that fails, and its raw text is kept only where it did not parse. What a person sees must not change: padded cells
+store the same values, a blank cell is still "empty" not "malformed", and every message, import_refused record and
+row number quotes the file as written — a file with any problem is staged again exactly."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from data import ingest
+from tests import fixtures
+
+
+@pytest.fixture
+def with_grids(con, tmp_path):
+    res = ingest.ingest_files(con, "grids", [fixtures.write("grids", tmp_path / "grids.csv")])[0]
+    assert res.stored
+    return con
+
+
+def _options(con) -> dict:
+    return json.loads(con.sql("select options from import_log order by import_id desc limit 1").fetchall()[0][0])
+
+
+HEADER = "事件编号,网格编码,事件类别,事件来源,上报时间,立案时间,办理结果,现场化解,满意度,结案时间,经度,纬度\n"
+
+
+def test_padded_cells_store_the_same_values_on_the_fast_path(with_grids, tmp_path):
+    con = with_grids
+    # spaces, a full-width space and a no-break space around dates, words, yes/no and numbers
+    (tmp_path / "e.csv").write_text(
+        HEADER
+        + "P1, G01 ,\u3000矛盾纠纷 , 网格员巡查, 2025-09-01 09:00 ,2025/09/01 10:00\u00a0, 调解成功 , 是 , 5 ,"
+          "2025-09-02 09:00, 106.6801 ,\u300035.5401\n"
+        + "P2,G01,矛盾纠纷,网格员巡查,2025-09-01 09:00,2025-09-01 10:00,调解成功,是,5,2025-09-02 09:00,106.6801,35.5401\n",
+        encoding="utf-8")
+    res = ingest.ingest_files(con, "events", [tmp_path / "e.csv"])[0]
+    assert res.stored and res.rows_refused == 0, res.errors.to_string()
+    assert _options(con)["slim"] is True
+    rows = con.sql("select grid_id, category, source, reported_at, registered_at, outcome, resolved_on_site, "
+                   "satisfaction, lon, lat from events where event_id in ('P1', 'P2') order by event_id").fetchall()
+    assert rows[0] == rows[1]
+    assert rows[0][:3] == ("G01", "dispute", "patrol") and rows[0][5:] == ("resolved", True, 5, 106.6801, 35.5401)
+    assert str(rows[0][3]) == "2025-09-01 09:00:00" and str(rows[0][4]) == "2025-09-01 10:00:00"
+
+
+def test_a_blank_required_cell_is_empty_not_malformed(with_grids, tmp_path):
+    (tmp_path / "e.csv").write_text(HEADER + "B1,G01,矛盾纠纷,网格员巡查,   ,,,,,,,\n", encoding="utf-8")
+    res = ingest.ingest_files(with_grids, "events", [tmp_path / "e.csv"])[0]
+    assert not res.stored
+    assert res.errors[["row", "column"]].values.tolist() == [[2, "上报时间"]]
+    assert "必填项「上报时间」为空" in res.errors.iloc[0]["message"]
+
+
+def test_messages_and_refused_records_quote_cells_as_written(with_grids, tmp_path):
+    con = with_grids
+    (tmp_path / "e.csv").write_text(
+        HEADER
+        + "Q1,G01,矛盾纠纷,网格员巡查,2025/9/1 9:00,2025/8/31 09:00,调解成功,是,5,,106.6801,35.5401\n"
+        + "Q2,G01,矛盾纠纷,网格员巡查,2025-09-01 09:00,,调解成功,是,,,200.50,35.5\n"
+        + "Q3,G01,矛盾纠纷,网格员巡查, 2025年9月1日 09:00 ,,调解成功,是,,,106.6801,35.5401\n", encoding="utf-8")
+    res = ingest.ingest_files(con, "events", [tmp_path / "e.csv"], skip_invalid=True)[0]
+    assert res.stored and res.rows_stored == 1 and res.rows_refused == 2
+    errors = res.errors.set_index(["row", "column"])["value"].to_dict()
+    assert errors[(2, "立案时间")] == "2025/8/31 09:00"          # not 2025-08-31 09:00:00
+    assert errors[(3, "经度")] == "200.50, 35.5"                 # not 200.5, 35.5
+    raw = dict(con.sql("select row_number, raw from import_refused").fetchall())
+    assert json.loads(raw[2])["上报时间"] == "2025/9/1 9:00" and json.loads(raw[2])["满意度"] == "5"
+    assert json.loads(raw[3])["经度"] == "200.50"
+    assert _options(con)["slim"] is False                        # the stored rows came from the exact staging
+    assert con.sql("select reported_at from events where event_id = 'Q3'").fetchall()[0][0].isoformat() \
+        == "2025-09-01T09:00:00"
+
+
+def test_a_key_repeated_in_another_file_is_refused_as_written(with_grids, tmp_path):
+    """The only problem of the second file is a key the first file has — found after both were staged slim."""
+    con = with_grids
+    (tmp_path / "a.csv").write_text(HEADER + "K1,G01,矛盾纠纷,网格员巡查,2025-09-01 09:00,,,,,,,\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(HEADER + "\nK2,G01,矛盾纠纷,网格员巡查,2025/9/2 9:00,,,,,,,\n\n"
+                                    "K1,G01,矛盾纠纷,网格员巡查,2025/9/3 9:00,,,,,,106.68000,35.54\n", encoding="utf-8")
+    first, second = ingest.ingest_files(con, "events", [tmp_path / "a.csv", tmp_path / "b.csv"], skip_invalid=True)
+    assert first.stored and second.stored and second.rows_refused == 1 and second.rows_stored == 1
+    assert second.errors[["row", "column", "value"]].values.tolist() == [[5, "事件编号", "K1"]]  # Excel row 5
+    assert "a.csv 第 2 行重复" in second.errors.iloc[0]["message"]
+    raw = json.loads(con.sql("select raw from import_refused").fetchall()[0][0])
+    assert raw["上报时间"] == "2025/9/3 9:00" and raw["经度"] == "106.68000"
+    assert con.sql("select event_id, reported_at::varchar from events where event_id like 'K%' "
+                   "order by 1").fetchall() == [("K1", "2025-09-01 09:00:00"), ("K2", "2025-09-02 09:00:00")]
