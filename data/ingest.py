@@ -576,14 +576,15 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
                 default = mapping.defaults.get(col.name, coords_default)
             number = col.type in ("int", "float")
             if slim and cell and col.type not in TEXT_TYPES and col.name not in mapping.values and default is None:
-                # Trimming every cell is a third of the reading: a cell is parsed as it stands and trimmed only
-                # when that fails (whitespace around a date, a number, a word), its text kept only then.
+                # Trimming every cell is a third of the reading: a cell is parsed as it stands (f_) and trimmed
+                # (t_) only when that fails — whitespace around a date, a number, a word; parsed again below.
+                # (Written so that no trim() appears twice in one projection: the optimiser would hoist a common
+                # subexpression out of the CASE and trim every cell after all.)
                 u = _q("u_" + col.name)
                 selects.append(f"nullif({cell}, '') as {u}")
-                trimmed = f"nullif(trim({u}), '')"
                 first = _parse_expr(outer, col, f"gg_number_text({u})" if number else u, is_excel)
-                again = _parse_expr(outer, col, f"gg_number_text({trimmed})" if number else trimmed, is_excel)
-                parsed += [f"coalesce({first}, {again}) as {_q(col.name)}", u]
+                parsed += [f"{first} as {_q('f_' + col.name)}",
+                           f"case when {first} is null then nullif(trim({u}), '') end as {_q('t_' + col.name)}"]
                 lazy.add(col.name)
                 continue
             raw = f"nullif(trim({cell}), '')" if cell else "cast(null as varchar)"
@@ -610,8 +611,12 @@ def prepare(con, kind_name: str, path, mapping: Mapping | None = None, coords_de
             def kept(c: Col) -> str:
                 if c.type in TEXT_TYPES:
                     return _q(c.name)
-                text = f"nullif(trim({_q('u_' + c.name)}), '')" if c.name in lazy else _q("r_" + c.name)
-                return f"case when {_q(c.name)} is null then {text} end as {_q('r_' + c.name)}, {_q(c.name)}"
+                if c.name not in lazy:
+                    return f"case when {_q(c.name)} is null then {_q('r_' + c.name)} end as {_q('r_' + c.name)}, {_q(c.name)}"
+                t = _q("t_" + c.name)
+                value = (f"coalesce({_q('f_' + c.name)}, "
+                         f"{_parse_expr(outer, c, f'gg_number_text({t})' if c.type in ('int', 'float') else t, False)})")
+                return f"{value} as {_q(c.name)}, case when {value} is null then {t} end as {_q('r_' + c.name)}"
 
             select = f"select {'_row, ' if row else ''}{', '.join(kept(c) for c in kind.columns)} from ({select})"
         bound = {**params, **outer.params, **sql.params}
