@@ -124,6 +124,9 @@ RULES = [
     ("events", _bad("events", 0, outcome="已整改"), 2, "outcome", "矛盾纠纷的办理结果"),
     ("events", _bad("events", 0, satisfaction="7"), 2, "satisfaction", "满意"),
     ("events", _bad("events", 2, reported_at=None), 4, "reported_at", "必填项"),
+    # words DuckDB's strptime would read as 1900-01-01
+    ("events", _bad("events", 2, reported_at="epoch"), 4, "reported_at", "日期时间"),
+    ("events", _bad("events", 1, due_at="Infinity"), 3, "due_at", "日期时间"),
     ("events", _bad("events", 0, event_id=None), 2, "event_id", "必填项"),
     ("events", _bad("events", 1, coord_system="火星"), 3, "coord_system", "gcj02"),
     ("relief", _bad("relief", 0, id_number="110105194912310021"), 2, "id_number", "校验码"),
@@ -138,6 +141,7 @@ RULES = [
     ("patrols", _bad("patrols", 1, ended_at="2025-09-02 13:00"), 3, "ended_at", "早于「开始时间」"),
     ("patrols", _bad("patrols", 1, key_person_visits=-1), 3, "key_person_visits", "不小于 0"),
     ("manual_scores", _bad("manual_scores", 0, month="2025-13"), 2, "month", "YYYY-MM"),
+    ("manual_scores", _bad("manual_scores", 0, month="infinity"), 2, "month", "YYYY-MM"),
     ("manual_scores", _bad("manual_scores", 1, score=120), 3, "score", "0–100"),
     ("manual_scores", _bad("manual_scores", 1, unit="西郊街道"), 3, "unit", "街道不存在"),
     ("manual_scores", _bad("manual_scores", 0, level="区"), 2, "level", "街道(street)"),

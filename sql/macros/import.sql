@@ -4,7 +4,9 @@
 
 -- Naive local (Asia/Shanghai) timestamps in the formats DATA.md lists; ISO 8601 with an offset or Z is
 -- converted to Shanghai local time.
-create or replace temp macro gg_parse_ts(v) as coalesce(
+-- Every format starts with the year's digits: the guard also keeps out words DuckDB's strptime reads as a date
+-- ('infinity', 'epoch' parse as 1900-01-01 in DuckDB 2.0).
+create or replace temp macro gg_parse_ts(v) as case when ord(v) between 48 and 57 then coalesce(
     try_strptime(v, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M',
                      '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日%H:%M',
                      '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f',
@@ -12,7 +14,7 @@ create or replace temp macro gg_parse_ts(v) as coalesce(
     timezone('Asia/Shanghai', try_strptime(regexp_replace(v, 'Z$', '+00:00'),
                      ['%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%d %H:%M:%S%z', '%Y-%m-%dT%H:%M:%S.%f%z',
                       '%Y-%m-%d %H:%M:%S.%f%z', '%Y-%m-%dT%H:%M%z']))
-);
+) end;
 
 -- Excel serial dates (days since 1899-12-30), as XLSX cells formatted as numbers arrive.
 -- (rounded to the second: a serial's fraction of a day is not exact in binary)
@@ -45,8 +47,8 @@ create or replace temp macro gg_parse_bool(v) as
         list_position(['是', 'true', 't', '1', 'y', 'yes', '√', '1.0', '否', 'false', 'f', '0', 'n', 'no', '×', '0.0'],
                       lower(v))];
 
-create or replace temp macro gg_parse_month(v) as strftime(coalesce(
-    try_strptime(v, ['%Y-%m', '%Y/%m', '%Y年%m月', '%Y%m']), gg_parse_ts(v)), '%Y-%m');
+create or replace temp macro gg_parse_month(v) as case when ord(v) between 48 and 57 then strftime(coalesce(
+    try_strptime(v, ['%Y-%m', '%Y/%m', '%Y年%m月', '%Y%m']), gg_parse_ts(v)), '%Y-%m') end;
 
 -- GB 11643 citizen ID: 17 digits and a check character (ISO 7064 MOD 11-2).
 create or replace temp macro gg_id_number_ok(v) as
