@@ -697,12 +697,17 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
     (slim: the staging kept raw text only where a cell did not parse — the rows found are the same, the values
     may be the parsed ones written back; prepare stages such a file again exactly.)"""
     sql = _Sql()
-    parts = []
+    parts, local, conditions = [], [], []
 
     def rule(column: str, condition: str, message_expr: str, value_expr: str | None = None):
         value_expr = value_expr or _raw(kind.col(column), slim)
-        parts.append(f"select _row, {sql.p(column)} as column, cast({value_expr} as varchar) as value, "
-                     f"{message_expr} as message from {typed} where {condition}")
+        part = (f"select _row, {sql.p(column)} as column, cast({value_expr} as varchar) as value, "
+                f"{message_expr} as message from {typed} where {condition}")
+        if "select" in condition:       # reads another table: always run
+            parts.append(part)
+        else:                           # this row's cells alone: run only if one scan finds any such row
+            local.append(part)
+            conditions.append(f"({condition})")
 
     for col in kind.columns:
         r, v = _raw(col, slim), _q(col.name)
@@ -795,8 +800,18 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
         f"select *, min(_row) over (partition by {keys}) as first_row "
         f"from {typed} semi join ({repeated}) using ({keys})) where _row > first_row")
 
-    df = con.execute(" union all ".join(parts), sql.params).df()
+    # a clean file (the usual case) is cleared of every row-local rule in one scan instead of one scan per rule
+    if local and con.execute(*_bound(f"select exists (select 1 from {typed} where {' or '.join(conditions)})",
+                                     sql.params)).fetchall()[0][0]:
+        parts = local + parts
+    df = con.execute(*_bound(" union all ".join(parts), sql.params)).df()
     return df.rename(columns={"_row": "row"}).astype({"row": "int64"})
+
+
+def _bound(query: str, params: dict) -> tuple[str, dict]:
+    """The query with the parameters it names ($p0 …): DuckDB refuses a named parameter a query does not use."""
+    used = set(re.findall(r"\$(\w+)", query))
+    return query, {k: v for k, v in params.items() if k in used}
 
 
 def _python_checks(con, kind: Kind, typed: str, coords_default: str, bbox: dict | None = None) -> pd.DataFrame:
