@@ -587,7 +587,7 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
         selects = [f"{row} as _row"] if row else []
         outer = _Sql("o")       # parameters of the parsing projection
         parsed = ["_row"] if row else []
-        lazy = set()
+        lazy, constant = set(), []
         for col in kind.columns:
             cell = f"cast({_q(shown[col.name])} as varchar)" if col.name in shown else None
             default = mapping.defaults.get(col.name, col.default)
@@ -616,6 +616,12 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
             if default is not None:
                 raw = f"coalesce({raw}, {sql.p(str(default))})"
             r = _q("r_" + col.name)
+            if cell is None and col.name not in ("lon", "lat") and col.type not in ("geometry", "track"):
+                # a column the file lacks is one value on every row (NULL or its default): computed once, given by
+                # the view instead of being written a million times (the columns updated after staging excepted)
+                value = _parse_expr(outer, col, f"gg_number_text({raw})" if number else raw, is_excel)
+                constant += ([f"{raw} as {r}"] if col.type not in TEXT_TYPES else []) + [f"{value} as {_q(col.name)}"]
+                continue
             selects.append(f"{raw} as {r}")
             if number:          # cleaned once here, parsed in the outer projection
                 selects.append(f"gg_number_text({raw}) as {_q('n_' + col.name)}")
@@ -625,6 +631,8 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
                           f"as {_q(col.name)}")
         # parse in an outer projection so each raw expression is computed once
         select = f"select {', '.join(parsed)} from (select {', '.join(selects)} from {relation})"
+        constants = _constants(con, constant, {**outer.params, **sql.params}, slim)
+        staged = [c for c in kind.columns if c.name not in constants]
         if slim:
             # the raw text of a cell only where it did not parse (a column of NULLs on a clean file: cheap to keep)
             def kept(c: Col) -> str:
@@ -637,8 +645,8 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
                          f"{_parse_expr(outer, c, f'gg_number_text({t})' if c.type in ('int', 'float') else t, False)})")
                 return f"{value} as {_q(c.name)}, case when {value} is null then {t} end as {_q('r_' + c.name)}"
 
-            select = f"select {'_row, ' if row else ''}{', '.join(kept(c) for c in kind.columns)} from ({select})"
-        bound = {**params, **outer.params, **sql.params}
+            select = f"select {'_row, ' if row else ''}{', '.join(kept(c) for c in staged)} from ({select})"
+        bound = _bound(select, {**params, **outer.params, **sql.params})[1]
         if row is None and not keeps_order(con, select, bound):
             # the projection would not keep the file's order (a value list the optimiser made a join of): the cells
             # into a table first (a plain read keeps the order), numbered from there
@@ -650,7 +658,8 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
         # straight from the reader: the table's rows are the file's records in order (insertion order is kept by a
         # projection), so record n is Excel row n + 1
         con.execute(f"create or replace temp view {typed} as select "
-                    f"{'*' if row else 'cast(rowid + 2 as bigint) as _row, *'} from {typed}_t")
+                    f"{'*' if row else 'cast(rowid + 2 as bigint) as _row, *'}"
+                    f"{''.join(', ' + e for e in constants.values())} from {typed}_t")
         matched["one_pass"] = row is None
 
     _load_source(con, path, src, stage, sheet if sheet is not None else mapping.sheet, number_records)
@@ -682,6 +691,33 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
                             number_records or renumber, allow_move, exact=True)
     _progress(progress, 0.6, f"{shown_name}：{len(errors)} 处问题")
     return prep
+
+
+def _constants(con, exprs: list[str], params: dict, slim: bool) -> dict[str, str]:
+    """{column: SQL literal AS column (and its r_ column)} of the columns the file lacks, from their raw and parsed
+    expressions (pairs: `raw AS "r_c"`, `parsed AS "c"`), evaluated once. In a slim staging a raw value is kept only
+    where it did not parse, as for the cells of the file."""
+    if not exprs:
+        return {}
+    typed = [f"{e}, typeof({e.rsplit(' as ', 1)[0]})" for e in exprs]
+    row = con.execute(*_bound(f"select {', '.join(typed)}", params)).fetchall()[0]
+    values = {e.rsplit(" as ", 1)[1].strip('"'): (row[2 * i], row[2 * i + 1]) for i, e in enumerate(exprs)}
+
+    def literal(value, sql_type: str) -> str:
+        sql_type = "VARCHAR" if sql_type == "NULL" else sql_type
+        text = "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+        return f"cast({text} as {sql_type})"
+
+    out = {}
+    for name, (value, sql_type) in values.items():
+        if name.startswith("r_"):
+            continue
+        parts = [f"{literal(value, sql_type)} as {_q(name)}"]
+        if "r_" + name in values:
+            raw = values["r_" + name][0]
+            parts.append(f"{literal(None if slim and value is not None else raw, 'VARCHAR')} as {_q('r_' + name)}")
+        out[name] = ", ".join(parts)
+    return out
 
 
 def _label(kind: Kind, name: str) -> str:
@@ -1009,7 +1045,7 @@ def _store_one(con, prep: Prepared, user: str) -> None:
         con.unregister("_gg_bad")
         source = f"{table}_ok"
     else:
-        source = f"{table}_t"           # the staged table itself: nothing below needs the row numbers
+        source = table                  # the view: the staged table and the columns the file lacks
 
     if kind.name in VERSIONED:
         provided = set(prep.options.get("provided", [])) | set(kind.key)

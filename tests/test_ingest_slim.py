@@ -87,3 +87,29 @@ def test_a_key_repeated_in_another_file_is_refused_as_written(with_grids, tmp_pa
     assert raw["上报时间"] == "2025/9/3 9:00" and raw["经度"] == "106.68000"
     assert con.sql("select event_id, reported_at::varchar from events where event_id like 'K%' "
                    "order by 1").fetchall() == [("K1", "2025-09-01 09:00:00"), ("K2", "2025-09-02 09:00:00")]
+
+
+def test_columns_the_file_lacks_take_their_default_on_every_row(with_grids, tmp_path):
+    """Absent columns are one value for every row, given by the staged view rather than written per row: a default
+    from the mapping is parsed once and stored on every row; a default that does not parse refuses every row and
+    quotes the default as written."""
+    con = with_grids
+    (tmp_path / "e.csv").write_text("事件编号,网格编码,上报时间\nD1,G01,2025-09-01 09:00\nD2,G03,2025-09-02 09:00\n",
+                                    encoding="utf-8")
+    good = tmp_path / "good.toml"
+    good.write_text('[defaults]\ncategory = "安全隐患"\nsatisfaction = "基本满意"\nresolved_on_site = "否"\n'
+                    'due_at = "2025/9/30 18:00"\n', encoding="utf-8")
+    res = ingest.ingest_files(con, "events", [tmp_path / "e.csv"], mapping_path=good)[0]
+    assert res.stored, res.errors.to_string()
+    assert con.sql("select event_id, category, satisfaction, resolved_on_site, due_at::varchar, tier "
+                   "from events where event_id like 'D%' order by 1").fetchall() == [
+        ("D1", "hazard", 4, False, "2025-09-30 18:00:00", None),
+        ("D2", "hazard", 4, False, "2025-09-30 18:00:00", None)]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[defaults]\ndue_at = "2025/9/31 18:00"\n', encoding="utf-8")
+    res = ingest.ingest_files(con, "events", [tmp_path / "e.csv"], mapping_path=bad, skip_invalid=True)[0]
+    assert res.rows_refused == 2 and res.rows_stored == 0
+    assert res.errors[["row", "column", "value"]].values.tolist() == [[2, "办理时限", "2025/9/31 18:00"],
+                                                                     [3, "办理时限", "2025/9/31 18:00"]]
+    raw = [json.loads(r[0]) for r in con.sql("select raw from import_refused order by row_number").fetchall()]
+    assert [r["办理时限"] for r in raw] == ["2025/9/31 18:00"] * 2 and raw[0]["事件类别"] is None
