@@ -55,9 +55,23 @@ def write_readme() -> bool:
         print(f"README.md has no {BEGIN} … {END} markers", file=sys.stderr)
         return False
     head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{BEGIN}\n{table()}\n{END}{tail}", encoding="utf-8")
+    old, tail = rest.split(END, 1)
+    figures = _load()
+    # a script's rows come from its recorded figures; the rows of a script not run on this machine (figures.json is
+    # one machine's, gitignored) are kept as the README has them, so running one benchmark rewrites only its rows
+    ran = {f"(`bench/{f['script']}`)" for f in figures.values()}
+    kept = [line for line in old.strip().splitlines()[2:]
+            if line.startswith("| ") and not any(script in line.split(" | ")[0] for script in ran)]
+    lines = table(figures).splitlines()
+    rows = sorted(lines[2:] + kept, key=lambda line: (_script(line), line))
+    README.write_text(f"{head}{BEGIN}\n" + "\n".join(lines[:2] + rows) + f"\n{END}{tail}", encoding="utf-8")
     return True
+
+
+def _script(row: str) -> str:
+    """The script a table row names in its first cell: rows sort by script, as table() orders them."""
+    first = row.split(" | ")[0]
+    return first[first.rfind("(`bench/") + 8:].split("`")[0] if "(`bench/" in first else ""
 
 
 if __name__ == "__main__":
