@@ -329,16 +329,24 @@ def _has_blank_lines(path: Path) -> bool:
 def _number_records(path: Path, tmpdir: str) -> Path:
     """DuckDB skips blank lines, which would shift every later row number; a blank line is a row in Excel. So a
     CSV with blank lines is rewritten with its Excel row numbers in ROW_COLUMN and without the blank records."""
+    import sys
+
     out = Path(tmpdir) / (path.stem + ".numbered.csv")
     header, delimiter = _header_and_delimiter(path)
-    with open(path, encoding="utf-8-sig", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        reader = csv.reader(src, delimiter=delimiter)
-        writer = csv.writer(dst, delimiter=delimiter)
-        for n, record in enumerate(reader, start=1):
-            if n == 1:
-                writer.writerow([ROW_COLUMN, *record])
-            elif record:
-                writer.writerow([n, *record])
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)       # a boundary's WKT can exceed the csv module's 128 KiB default
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as src, \
+                open(out, "w", encoding="utf-8", newline="") as dst:
+            reader = csv.reader(src, delimiter=delimiter)
+            writer = csv.writer(dst, delimiter=delimiter)
+            for n, record in enumerate(reader, start=1):
+                if n == 1:
+                    writer.writerow([ROW_COLUMN, *record])
+                elif record:
+                    writer.writerow([n, *record])
+    finally:
+        csv.field_size_limit(old)
     return out
 
 
@@ -1256,18 +1264,27 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
         prepared.append(prep)
         results.append(prep.result)
         slots.append((n, name))
+    own = [(p.result.errors, set(p.invalid_rows), p.result.rows_refused) for p in prepared]
     _cross_file_duplicates(con, prepared)
+    redone = False
     for j, prep in enumerate(prepared):
         if prep.invalid_rows and prep.options.get("slim"):
             # rows refused only for a key another file of this import has: the file is staged again exactly, so
             # the report and import_refused quote its cells as written (and number its rows as Excel does)
             n, name = slots[j]
-            drop_staged(con, prep.table)
-            fresh = prepare(con, kind, prep.path, mapping, coords_default, progress, slot=n, display_name=name,
-                            allow_move=allow_move, exact=True, number_records=_has_blank_lines(prep.path))
+            try:
+                fresh = prepare(con, kind, prep.path, mapping, coords_default, progress, slot=n, display_name=name,
+                                allow_move=allow_move, exact=True, number_records=_has_blank_lines(prep.path))
+            except ImportRefused:       # unreadable the second time: the slim staging's report stands
+                continue
             results[next(i for i, r in enumerate(results) if r is prep.result)] = fresh.result
-            prepared[j] = fresh
-            _cross_file_duplicates(con, prepared, only=j)
+            prepared[j], own[j], redone = fresh, (fresh.result.errors, set(fresh.invalid_rows),
+                                                  fresh.result.rows_refused), True
+    if redone:
+        # a file staged again may number its rows differently (blank lines): every file's cross-file messages anew
+        for prep, (errors, invalid, refused) in zip(prepared, own):
+            prep.result.errors, prep.invalid_rows, prep.result.rows_refused = errors, set(invalid), refused
+        _cross_file_duplicates(con, prepared)
     if len(prepared) < len(results) or dry_run:   # a file refused as a whole: store nothing at all
         for p in prepared:
             drop_staged(con, p.table)
@@ -1280,12 +1297,10 @@ def ingest_files(con, kind: str, paths, mapping_path=None, coords_default: str =
     return results
 
 
-def _cross_file_duplicates(con, prepared: list[Prepared], only: int | None = None) -> None:
+def _cross_file_duplicates(con, prepared: list[Prepared]) -> None:
     """The same key in two files of one import: the later file's row would silently overwrite the earlier one.
-    Each such row of the later file is refused, naming the other file and its row. (only: that file alone.)"""
+    Each such row of the later file is refused, naming the other file and its row."""
     for j, later in enumerate(prepared):
-        if only is not None and j != only:
-            continue
         kind = later.kind
         join = " and ".join(f"a.{_q(k)} = b.{_q(k)}" for k in kind.key)
         key_label = "、".join(_label(kind, k) for k in kind.key)

@@ -5,6 +5,7 @@ row number quotes the file as written — a file with any problem is staged agai
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -113,3 +114,37 @@ def test_columns_the_file_lacks_take_their_default_on_every_row(with_grids, tmp_
                                                                      [3, "办理时限", "2025/9/31 18:00"]]
     raw = [json.loads(r[0]) for r in con.sql("select raw from import_refused order by row_number").fetchall()]
     assert [r["办理时限"] for r in raw] == ["2025/9/31 18:00"] * 2 and raw[0]["事件类别"] is None
+
+
+def test_files_staged_again_cite_each_other_by_excel_rows(with_grids, tmp_path):
+    """b.csv (blank lines) repeats a key of a.csv and is staged again exactly; c.csv, refused for its own bad date,
+    repeats a key of b.csv — its message must cite b.csv's Excel row, not the row of b's first, slim staging."""
+    con = with_grids
+    (tmp_path / "a.csv").write_text(HEADER + "K1,G01,矛盾纠纷,网格员巡查,2025-09-01 09:00,,,,,,,\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(HEADER + "\n\nK2,G01,矛盾纠纷,网格员巡查,2025-09-02 09:00,,,,,,,\n"
+                                    "K1,G01,矛盾纠纷,网格员巡查,2025-09-03 09:00,,,,,,,\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text(HEADER + "K2,G01,矛盾纠纷,网格员巡查,2025-09-04 09:00,,,,,,,\n"
+                                    "K3,G01,矛盾纠纷,网格员巡查,2025-13-04 09:00,,,,,,,\n", encoding="utf-8")
+    a, b, c = ingest.ingest_files(con, "events", [tmp_path / n for n in ("a.csv", "b.csv", "c.csv")])
+    assert not (a.stored or b.stored or c.stored)
+    assert b.errors[["row", "column"]].values.tolist() == [[5, "事件编号"]]
+    assert "a.csv 第 2 行重复" in b.errors.iloc[0]["message"]
+    cited = c.errors[c.errors["column"] == "事件编号"]
+    assert cited[["row", "value"]].values.tolist() == [[2, "K2"]] and "b.csv 第 4 行重复" in cited.iloc[0]["message"]
+    assert c.errors[c.errors["column"] == "上报时间"]["row"].tolist() == [3]
+
+
+def test_a_file_with_blank_lines_and_a_huge_cell_is_numbered(with_grids, tmp_path):
+    """Numbering the records of a CSV with blank lines reads it with Python's csv module, whose default field limit
+    (128 KiB) a grid boundary's WKT can exceed: the report must come back, not an exception."""
+    ring = ", ".join(f"{106.6 + 0.05 * math.cos(t / 8000 * math.tau):.9f} {35.5 + 0.05 * math.sin(t / 8000 * math.tau):.9f}"
+                     for t in range(8000))
+    first = ring.split(", ")[0]
+    polygon = f"POLYGON(({ring}, {first}))"
+    assert len(polygon) > 131_072
+    (tmp_path / "g.csv").write_text("grid_id,street,community,households,boundary\n\n"
+                                    f'G01,东关街道,东大街社区,300,"{polygon}"\nG09,东关街道,东大街社区,-3,\n',
+                                    encoding="utf-8")
+    res = ingest.ingest_files(with_grids, "grids", [tmp_path / "g.csv"])[0]
+    assert not res.stored
+    assert res.errors[["row", "column"]].values.tolist() == [[4, "households"]]
