@@ -18,10 +18,12 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -270,16 +272,23 @@ def _strip_paths(text: str, path: Path) -> str:
     return re.sub(r"(?<![\w.])/(?:[^\s\"'/]+/)+([^\s\"']+)", r"\1", text)
 
 
-def _bad_csv_record(path: Path) -> tuple[int | None, str]:
-    """The Excel row number of the first record DuckDB could not read, found with Python's csv module (DuckDB
-    reports the line within its buffer, e.g. "Line: 1" for a huge cell further down)."""
-    import sys
-
-    header, delimiter = _header_and_delimiter(path)
+@contextmanager
+def _csv_fields_unlimited():
+    """Python's csv module refuses a field over 128 KiB (a boundary's WKT can be larger): lifted for a reading."""
     old = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
     try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _bad_csv_record(path: Path) -> tuple[int | None, str]:
+    """The Excel row number of the first record DuckDB could not read, found with Python's csv module (DuckDB
+    reports the line within its buffer, e.g. "Line: 1" for a huge cell further down)."""
+    header, delimiter = _header_and_delimiter(path)
+    try:
+        with _csv_fields_unlimited(), open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             for n, record in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
                 size = sum(len(c.encode("utf-8")) for c in record) + len(record)
                 if size > _MAX_LINE:
@@ -288,8 +297,6 @@ def _bad_csv_record(path: Path) -> tuple[int | None, str]:
                     return n, f"这一行有 {len(record)} 列，表头只有 {len(header)} 列"
     except csv.Error as e:
         return None, str(e)
-    finally:
-        csv.field_size_limit(old)
     return None, ""
 
 
@@ -329,24 +336,17 @@ def _has_blank_lines(path: Path) -> bool:
 def _number_records(path: Path, tmpdir: str) -> Path:
     """DuckDB skips blank lines, which would shift every later row number; a blank line is a row in Excel. So a
     CSV with blank lines is rewritten with its Excel row numbers in ROW_COLUMN and without the blank records."""
-    import sys
-
     out = Path(tmpdir) / (path.stem + ".numbered.csv")
     header, delimiter = _header_and_delimiter(path)
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)       # a boundary's WKT can exceed the csv module's 128 KiB default
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as src, \
-                open(out, "w", encoding="utf-8", newline="") as dst:
-            reader = csv.reader(src, delimiter=delimiter)
-            writer = csv.writer(dst, delimiter=delimiter)
-            for n, record in enumerate(reader, start=1):
-                if n == 1:
-                    writer.writerow([ROW_COLUMN, *record])
-                elif record:
-                    writer.writerow([n, *record])
-    finally:
-        csv.field_size_limit(old)
+    with _csv_fields_unlimited(), open(path, encoding="utf-8-sig", newline="") as src, \
+            open(out, "w", encoding="utf-8", newline="") as dst:
+        reader = csv.reader(src, delimiter=delimiter)
+        writer = csv.writer(dst, delimiter=delimiter)
+        for n, record in enumerate(reader, start=1):
+            if n == 1:
+                writer.writerow([ROW_COLUMN, *record])
+            elif record:
+                writer.writerow([n, *record])
     return out
 
 
@@ -595,7 +595,7 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
         selects = [f"{row} as _row"] if row else []
         outer = _Sql("o")       # parameters of the parsing projection
         parsed = ["_row"] if row else []
-        lazy, constant = set(), []
+        lazy, constant = set(), {}
         for col in kind.columns:
             cell = f"cast({_q(shown[col.name])} as varchar)" if col.name in shown else None
             default = mapping.defaults.get(col.name, col.default)
@@ -628,7 +628,7 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
                 # a column the file lacks is one value on every row (NULL or its default): computed once, given by
                 # the view instead of being written a million times (the columns updated after staging excepted)
                 value = _parse_expr(outer, col, f"gg_number_text({raw})" if number else raw, is_excel)
-                constant += ([f"{raw} as {r}"] if col.type not in TEXT_TYPES else []) + [f"{value} as {_q(col.name)}"]
+                constant[col.name] = (raw if col.type not in TEXT_TYPES else None, value)
                 continue
             selects.append(f"{raw} as {r}")
             if number:          # cleaned once here, parsed in the outer projection
@@ -701,15 +701,14 @@ def _prepare(con, kind_name: str, path, mapping: Mapping | None, coords_default:
     return prep
 
 
-def _constants(con, exprs: list[str], params: dict, slim: bool) -> dict[str, str]:
-    """{column: SQL literal AS column (and its r_ column)} of the columns the file lacks, from their raw and parsed
-    expressions (pairs: `raw AS "r_c"`, `parsed AS "c"`), evaluated once. In a slim staging a raw value is kept only
-    where it did not parse, as for the cells of the file."""
+def _constants(con, exprs: dict[str, tuple[str | None, str]], params: dict, slim: bool) -> dict[str, str]:
+    """{column: `literal AS column` (and its r_ column)} of the columns the file lacks, from {column: (raw expression
+    or None for text, parsed expression)}, evaluated once. In a slim staging a raw value is kept only where it did not
+    parse, as for the cells of the file."""
     if not exprs:
         return {}
-    typed = [f"{e}, typeof({e.rsplit(' as ', 1)[0]})" for e in exprs]
-    row = con.execute(*_bound(f"select {', '.join(typed)}", params)).fetchall()[0]
-    values = {e.rsplit(" as ", 1)[1].strip('"'): (row[2 * i], row[2 * i + 1]) for i, e in enumerate(exprs)}
+    cells = [e for raw, parsed in exprs.values() for e in (raw or "null", parsed)]
+    row = con.execute(*_bound("select " + ", ".join(f"{e}, typeof({e})" for e in cells), params)).fetchall()[0]
 
     def literal(value, sql_type: str) -> str:
         sql_type = "VARCHAR" if sql_type == "NULL" else sql_type
@@ -717,14 +716,12 @@ def _constants(con, exprs: list[str], params: dict, slim: bool) -> dict[str, str
         return f"cast({text} as {sql_type})"
 
     out = {}
-    for name, (value, sql_type) in values.items():
-        if name.startswith("r_"):
-            continue
-        parts = [f"{literal(value, sql_type)} as {_q(name)}"]
-        if "r_" + name in values:
-            raw = values["r_" + name][0]
-            parts.append(f"{literal(None if slim and value is not None else raw, 'VARCHAR')} as {_q('r_' + name)}")
-        out[name] = ", ".join(parts)
+    for i, (name, (raw, _)) in enumerate(exprs.items()):
+        raw_value, _, value, sql_type = row[4 * i:4 * i + 4]
+        out[name] = f"{literal(value, sql_type)} as {_q(name)}"
+        if raw is not None:
+            kept = None if slim and value is not None else raw_value
+            out[name] += f", {literal(kept, 'VARCHAR')} as {_q('r_' + name)}"
     return out
 
 
@@ -743,11 +740,13 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
     sql = _Sql()
     parts, local, conditions = [], [], []
 
-    def rule(column: str, condition: str, message_expr: str, value_expr: str | None = None):
+    def rule(column: str, condition: str, message_expr: str, value_expr: str | None = None,
+             other_table: bool = False):
+        """other_table: the condition reads another table (grids), so the row-local prefilter below cannot clear it."""
         value_expr = value_expr or _raw(kind.col(column), slim)
         part = (f"select _row, {sql.p(column)} as column, cast({value_expr} as varchar) as value, "
                 f"{message_expr} as message from {typed} where {condition}")
-        if "select" in condition:       # reads another table: always run
+        if other_table:                 # always run
             parts.append(part)
         else:                           # this row's cells alone: run only if one scan finds any such row
             local.append(part)
@@ -803,7 +802,7 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
     if kind.grid_ref:
         g = _q(kind.grid_ref)
         rule(kind.grid_ref, f"{g} is not null and {g} not in (select grid_id from grids)",
-             sql.p("网格编码在网格表中不存在（请先导入网格）"))
+             sql.p("网格编码在网格表中不存在（请先导入网格）"), other_table=True)
 
     if kind.name == "grids" and not allow_move:
         # a grid that changes street is a move (a new version from its 更新时间 on; the past keeps its street): only
@@ -812,7 +811,7 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
         tail = ("」，本次为其他街道：如确属区划调整，请在「调整类型」列填写“调整”（或导入时允许调整），"
                 "调整自更新时间起生效，之前各期仍按原街道统计")
         rule("street", f"street <> {current} and coalesce(change_type, '') <> 'move'",
-             f"{sql.p('网格原属「')} || {current} || {sql.p(tail)}")
+             f"{sql.p('网格原属「')} || {current} || {sql.p(tail)}", other_table=True)
     if kind.name == "events":
         rule("outcome", "category = 'dispute' and outcome in ('rectified', 'not_rectified')",
              sql.p("矛盾纠纷的办理结果应为 调解成功、调解不成功 或 转办"))
@@ -828,9 +827,12 @@ def _rule_errors(con, kind: Kind, typed: str, mapping: Mapping, shown: dict, all
         rule("outcome", "category = 'hazard' and outcome in ('resolved', 'unresolved', 'transferred')",
              sql.p("安全隐患的办理结果应为 已整改 或 未整改"))
     if kind.name == "manual_scores":
-        rule("unit", "level = 'street' and unit not in (select street from grids)", sql.p("街道不存在于网格表"))
-        rule("unit", "level = 'community' and unit not in (select community from grids)", sql.p("社区不存在于网格表"))
-        rule("unit", "level = 'grid' and unit not in (select grid_id from grids)", sql.p("网格编码不存在于网格表"))
+        rule("unit", "level = 'street' and unit not in (select street from grids)", sql.p("街道不存在于网格表"),
+             other_table=True)
+        rule("unit", "level = 'community' and unit not in (select community from grids)", sql.p("社区不存在于网格表"),
+             other_table=True)
+        rule("unit", "level = 'grid' and unit not in (select grid_id from grids)", sql.p("网格编码不存在于网格表"),
+             other_table=True)
 
     # duplicate keys inside the file: every repeat after the first is refused
     keys = ", ".join(_q(k) for k in kind.key)
