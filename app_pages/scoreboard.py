@@ -41,6 +41,14 @@ def ranking_table(board: pd.DataFrame, unit_label: str, district: bool = False) 
     return out
 
 
+def show_ranking(slot, board: pd.DataFrame, unit_label: str, district: bool = False) -> None:
+    """The ranking table, its first two columns wide enough for "第 2 名（1–3）" and "东关街道（样本少）" (the automatic
+    width cut both)."""
+    wide = st.column_config.TextColumn(width="medium")
+    slot.dataframe(ranking_table(board, unit_label, district), hide_index=True,
+                   column_config={"排名": wide, unit_label: wide})
+
+
 # --------------------------------------------------------------------------------------------- big screen
 
 def kiosk_filters():
@@ -154,11 +162,11 @@ board, header = published.banner(street_scope.with_(streets=()), live)      # th
 # the ranking shows at once; the rank intervals (a bootstrap: seconds on a large district, the first time after an
 # import) and the 排名走势 flags (twelve months) fill in above and inside it when they are ready
 flags_slot, table_slot = st.container(), st.empty()
-table_slot.dataframe(ranking_table(board, "街道", district=district_units is not None), hide_index=True)
+show_ranking(table_slot, board, "街道", district=district_units is not None)
 if district_units is None:            # staff read district ranks: their intervals are not computed in scope
     with st.spinner("正在计算名次区间……"):
         board = fairness.annotate(board, street_scope.with_(streets=()))
-    table_slot.dataframe(ranking_table(board, "街道"), hide_index=True)
+    show_ranking(table_slot, board, "街道")
 with flags_slot:
     published.flags_line(street_scope.with_(streets=()))
 fairness.caption(board)
@@ -175,7 +183,7 @@ b_html.download_button(
     on_click=lambda: auth.log("export", {"what": "排名通报", "rows": len(board)}))
 with b_word:
     published.word_button(street_scope.with_(streets=()))
-published.publish_panel(street_scope.with_(streets=()), lambda b: st.dataframe(ranking_table(b, "街道"), hide_index=True))
+published.publish_panel(street_scope.with_(streets=()), lambda b: show_ranking(st, b, "街道"))
 
 if f.scope is not None:
     st.caption(f"名次为全区排名（全区共 {fmt.number(district_units)} 个街道参加排名）；"
@@ -242,9 +250,9 @@ with tab_comm:
         cpub, cheader = published.published_board(f, cboard, "community")   # district-wide ranks where published
         if cheader is not None:
             st.caption(f"{published.marker(cheader)} · 名次为全区社区名次；下方可展开街道内的实时排名。")
-            st.dataframe(ranking_table(cpub, "社区"), hide_index=True)
+            show_ranking(st, cpub, "社区")
         with st.expander("街道内实时排名", expanded=cheader is None):
-            st.dataframe(ranking_table(cboard, "社区"), hide_index=True)
+            show_ranking(st, cboard, "社区")
             fairness.caption(cboard, "社区")
 
 with tab_hist:
